@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# One-shot set-up for a fresh Debian machine: installs what is missing, builds the native shim and
+# the .NET solution (Release). Fast and quiet when everything is already there.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+packages=(libtorch-dev libopenblas0-pthread cmake g++ dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} (apt)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required but not on PATH" >&2; exit 1; }
+
+bash scripts/build-native.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build KShotNas.sln -c Release -v quiet -nologo -clp:ErrorsOnly

@@ -1,0 +1,78 @@
+using KShotNas.Torch.Native;
+
+namespace KShotNas.Torch.Nn;
+
+/// <summary>How a loss reduces over the batch.</summary>
+public enum Reduction
+{
+    /// <summary>One value per sample.</summary>
+    None = 0,
+    /// <summary>Mean over the batch.</summary>
+    Mean = 1,
+    /// <summary>Sum over the batch.</summary>
+    Sum = 2,
+}
+
+/// <summary>Stateless neural-network functions (the <c>torch.nn.functional</c> subset the search spaces need).</summary>
+public static class Functional
+{
+    private static IntPtr OrNull(Tensor? t) => t?.Ptr ?? IntPtr.Zero;
+
+    /// <summary>2-D convolution; <paramref name="groups"/> = channels gives a depthwise convolution.</summary>
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0,
+        int dilation = 1, int groups = 1) =>
+        Tensor.From(NnNative.kst_conv2d(input.Ptr, weight.Ptr, OrNull(bias), stride, stride, padding, padding, dilation,
+            groups, out var p), p);
+
+    /// <summary>
+    /// Batch normalization. Weight/bias may be null (non-affine); running statistics may be null when
+    /// <paramref name="training"/> is true, which normalizes with batch statistics always (the NB201 supernet recipe).
+    /// </summary>
+    public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, double momentum = 0.1, double eps = 1e-5) =>
+        Tensor.From(NnNative.kst_batch_norm(input.Ptr, OrNull(weight), OrNull(bias), OrNull(runningMean), OrNull(runningVar),
+            training ? 1 : 0, momentum, eps, out var p), p);
+
+    /// <summary>y = x W^T + b.</summary>
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) =>
+        Tensor.From(NnNative.kst_linear(input.Ptr, weight.Ptr, OrNull(bias), out var p), p);
+
+    /// <summary>2-D average pooling.</summary>
+    public static Tensor AvgPool2d(Tensor input, int kernel, int? stride = null, int padding = 0, bool countIncludePad = true,
+        bool ceilMode = false) =>
+        Tensor.From(NnNative.kst_pool2d(0, input.Ptr, kernel, stride ?? kernel, padding, countIncludePad ? 1 : 0,
+            ceilMode ? 1 : 0, out var p), p);
+
+    /// <summary>2-D max pooling.</summary>
+    public static Tensor MaxPool2d(Tensor input, int kernel, int? stride = null, int padding = 0, bool ceilMode = false) =>
+        Tensor.From(NnNative.kst_pool2d(1, input.Ptr, kernel, stride ?? kernel, padding, 0, ceilMode ? 1 : 0, out var p), p);
+
+    /// <summary>Adaptive average pooling to the given output size (1x1 = global average pooling).</summary>
+    public static Tensor AdaptiveAvgPool2d(Tensor input, int outH = 1, int outW = 1) =>
+        Tensor.From(NnNative.kst_adaptive_avg_pool2d(input.Ptr, outH, outW, out var p), p);
+
+    /// <summary>Softmax along <paramref name="dim"/>.</summary>
+    public static Tensor Softmax(Tensor input, long dim) => Tensor.From(NnNative.kst_softmax(0, input.Ptr, dim, out var p), p);
+
+    /// <summary>Log-softmax along <paramref name="dim"/>.</summary>
+    public static Tensor LogSoftmax(Tensor input, long dim) => Tensor.From(NnNative.kst_softmax(1, input.Ptr, dim, out var p), p);
+
+    /// <summary>Cross-entropy of logits against int64 class targets, with optional label smoothing.</summary>
+    public static Tensor CrossEntropy(Tensor logits, Tensor target, double labelSmoothing = 0, Reduction reduction = Reduction.Mean)
+    {
+        if (labelSmoothing is < 0 or > 1)
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must be in [0, 1].");
+        return Tensor.From(NnNative.kst_cross_entropy(logits.Ptr, target.Ptr, labelSmoothing, (int)reduction, out var p), p);
+    }
+
+    /// <summary>Dropout with drop probability <paramref name="p"/> (identity when not training).</summary>
+    public static Tensor Dropout(Tensor input, double p, bool training) =>
+        Tensor.From(NnNative.kst_dropout(input.Ptr, p, training ? 1 : 0, out var r), r);
+
+    /// <summary>Share of rows whose arg-max equals the target.</summary>
+    public static double Accuracy(Tensor logits, Tensor target)
+    {
+        using var scope = TensorScope.Begin();
+        return logits.ArgMax(1).Eq(target).To(DType.Float32).Mean().ToDouble();
+    }
+}

@@ -1,0 +1,51 @@
+using KShotNas.Data;
+using KShotNas.Models;
+using KShotNas.Torch;
+using KShotNas.Training;
+
+namespace KShotNas.Core.Tests;
+
+public class ClassifierTrainerTests
+{
+    public ClassifierTrainerTests() => TorchRuntime.Threads = 2;
+
+    /// <summary>One epoch on a 10,000-image subset reaches at least 80% on the full test set.</summary>
+    [Fact]
+    public void SmallCnnLearnsFashionMnistInOneEpoch()
+    {
+        TorchRuntime.ManualSeed(0);
+        using var full = FashionMnist.Load(DataSplit.Train);
+        using var train = full.Subset(10000, seed: 0);
+        using var test = FashionMnist.Load(DataSplit.Test);
+        using var model = new SmallCnn();
+        var reports = new List<TrainingProgress>();
+        var result = new ClassifierTrainer(new ClassifierTrainerOptions { Epochs = 1, BatchSize = 64, LearningRate = 0.02 })
+            .Fit(model, train, test, new SyncProgress<TrainingProgress>(reports.Add));
+        Assert.True(result.TestAccuracy >= 0.80, $"test accuracy {result.TestAccuracy:P1}");
+        Assert.Equal(157, result.Steps);
+        Assert.NotEmpty(reports);
+        Assert.True(reports[^1].Loss < reports[0].Loss, "loss should fall");
+    }
+
+    [Fact]
+    public void TrainingHonoursCancellation()
+    {
+        using var test = FashionMnist.Load(DataSplit.Test);
+        using var small = test.Subset(2000, seed: 1);
+        using var model = new SmallCnn();
+        using var cts = new CancellationTokenSource();
+        var trainer = new ClassifierTrainer(new ClassifierTrainerOptions { Epochs = 5, ReportEvery = 1 });
+        var steps = 0L;
+        var live = TorchRuntime.LiveNativeTensors;
+        Assert.Throws<OperationCanceledException>(() => trainer.Fit(model, small, small,
+            new SyncProgress<TrainingProgress>(p => { steps = p.Step; if (p.Step == 3) cts.Cancel(); }), cts.Token));
+        Assert.Equal(3, steps);
+        Assert.Equal(live, TorchRuntime.LiveNativeTensors); // nothing leaked by the interrupted step
+    }
+
+    /// <summary>Progress&lt;T&gt; posts to the thread pool; tests need the report in order, on the spot.</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

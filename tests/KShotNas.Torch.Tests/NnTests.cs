@@ -1,0 +1,134 @@
+using KShotNas.Torch;
+using KShotNas.Torch.Nn;
+using static KShotNas.Torch.Tests.TestSupport;
+
+namespace KShotNas.Torch.Tests;
+
+public class NnTests
+{
+    public NnTests() => Init();
+
+    private static readonly float[] Grid3 = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+    [Fact]
+    public void Conv2dComputesHandCheckedSums()
+    {
+        using var scope = TensorScope.Begin();
+        var x = T(Grid3, 1, 1, 3, 3);
+        var ones = Tensor.Ones([1, 1, 2, 2]);
+        // 2x2 windows of [[1,2,3],[4,5,6],[7,8,9]]
+        Close([12, 16, 24, 28], Functional.Conv2d(x, ones).ToArray<float>());
+        // stride 2 with padding 1 sees [0,0,0,1], [0,0,2,3], [0,4,0,7], [5,6,8,9]
+        Close([1, 5, 11, 28], Functional.Conv2d(x, ones, stride: 2, padding: 1).ToArray<float>());
+        // bias is added per output channel
+        Close([13, 17, 25, 29], Functional.Conv2d(x, ones, T([1], 1)).ToArray<float>());
+    }
+
+    [Fact]
+    public void DepthwiseConvKeepsChannelsApart()
+    {
+        using var scope = TensorScope.Begin();
+        var x = T([1, 2, 3, 4, 10, 20, 30, 40], 1, 2, 2, 2);
+        var w = T([1, 1, 1, 1, 2, 2, 2, 2], 2, 1, 2, 2);
+        Close([10, 200], Functional.Conv2d(x, w, groups: 2).ToArray<float>());
+    }
+
+    [Fact]
+    public void BatchNormUsesBatchOrRunningStatistics()
+    {
+        using var scope = TensorScope.Begin();
+        // one channel, values 1..4: mean 2.5, biased variance 1.25
+        var x = T([1, 2, 3, 4], 4, 1, 1, 1);
+        var s = Math.Sqrt(1.25 + 1e-5);
+        var expected = new[] { (float)(-1.5 / s), (float)(-0.5 / s), (float)(0.5 / s), (float)(1.5 / s) };
+        Close(expected, Functional.BatchNorm(x, null, null, null, null, training: true).ToArray<float>(), 1e-5);
+
+        var mean = Tensor.Zeros([1]);
+        var variance = Tensor.Ones([1]);
+        Functional.BatchNorm(x, mean, variance, null, null, training: true, momentum: 0.1);
+        Assert.Equal(0.25, mean.ToDouble(), 5);               // 0.9*0 + 0.1*2.5
+        Assert.Equal(0.9 + 0.1 * (5.0 / 3), variance.ToDouble(), 5); // running var uses the unbiased estimate
+        // eval mode with affine weight 2 and bias 1: 2 * (x - mean)/sqrt(var + eps) + 1
+        var y = Functional.BatchNorm(x, mean, variance, T([2], 1), T([1], 1), training: false);
+        var sd = Math.Sqrt(variance.ToDouble() + 1e-5);
+        Close([(float)(2 * (1 - 0.25) / sd + 1), (float)(2 * (2 - 0.25) / sd + 1)], y.ToArray<float>().AsSpan(0, 2), 1e-5);
+        Assert.Throws<TorchException>(() => Functional.BatchNorm(x, null, null, null, null, training: false));
+    }
+
+    [Fact]
+    public void LinearAndPoolingHaveKnownValues()
+    {
+        using var scope = TensorScope.Begin();
+        var y = Functional.Linear(T([1, 2], 1, 2), T([1, 0, 1, 1, -1, 0.5f], 3, 2), T([0, 1, 0], 3));
+        Close([1, 4, 0], y.ToArray<float>());
+        var x = T(Grid3, 1, 1, 3, 3);
+        Close([5, 6, 8, 9], Functional.MaxPool2d(x, 2, 1).ToArray<float>());
+        Close([3, 4, 6, 7], Functional.AvgPool2d(x, 2, 1).ToArray<float>());
+        // 3x3 average, stride 1, padding 1: the corner averages 4 real cells, or 9 cells with padding counted
+        Assert.Equal((1 + 2 + 4 + 5) / 4.0, Functional.AvgPool2d(x, 3, 1, 1, countIncludePad: false).ToArray<float>()[0], 5);
+        Assert.Equal((1 + 2 + 4 + 5) / 9.0, Functional.AvgPool2d(x, 3, 1, 1, countIncludePad: true).ToArray<float>()[0], 5);
+        Close([5], Functional.AdaptiveAvgPool2d(x).ToArray<float>());
+    }
+
+    [Fact]
+    public void SoftmaxAndCrossEntropyHaveKnownValues()
+    {
+        using var scope = TensorScope.Begin();
+        var logits = T([0, 0, Math.Max(0, MathF.Log(2)), 0], 2, 2);
+        Close([0.5f, 0.5f, 2f / 3, 1f / 3], Functional.Softmax(logits, 1).ToArray<float>(), 1e-6);
+        Close([MathF.Log(0.5f), MathF.Log(0.5f)], Functional.LogSoftmax(T([0, 0], 1, 2), 1).ToArray<float>(), 1e-6);
+        var target = Tensor.FromArray(new long[] { 0, 1 });
+        // mean of -ln(1/2) and -ln(1/3)
+        Assert.Equal((Math.Log(2) + Math.Log(3)) / 2, Functional.CrossEntropy(logits, target).ToDouble(), 5);
+        // label smoothing e on 2 classes: loss = -(1 - e/2) ln p_y - (e/2) ln p_other
+        var smooth = Functional.CrossEntropy(T([0, 0], 1, 2), Tensor.FromArray(new long[] { 0 }), labelSmoothing: 0.2);
+        Assert.Equal(Math.Log(2), smooth.ToDouble(), 5);
+        var perSample = Functional.CrossEntropy(logits, target, reduction: Reduction.None).ToArray<float>();
+        Close([MathF.Log(2), MathF.Log(3)], perSample, 1e-5);
+    }
+
+    [Fact]
+    public void DropoutIsIdentityInEvalAndScalesInTraining()
+    {
+        using var scope = TensorScope.Begin();
+        var x = Tensor.Ones([10000]);
+        Assert.Equal(x.ToArray<float>(), Functional.Dropout(x, 0.5, training: false).ToArray<float>());
+        var kept = Functional.Dropout(x, 0.5, training: true).ToArray<float>();
+        Assert.All(kept, v => Assert.True(v == 0 || Math.Abs(v - 2) < 1e-6));
+        var share = kept.Count(v => v == 0) / 10000.0;
+        Assert.InRange(share, 0.45, 0.55);
+    }
+
+    [Fact]
+    public void ModulesExposeNamedParametersAndDefaultInit()
+    {
+        using var net = new Sequential(new Conv2d(3, 8, 3, padding: 1), new BatchNorm2d(8), Layers.ReLU(), Layers.GlobalAvgPool(),
+            Layers.Flatten(), new Linear(8, 10));
+        var names = net.NamedParameters().Select(p => p.Name).ToArray();
+        Assert.Equal(new[] { "0.weight", "0.bias", "1.weight", "1.bias", "5.weight", "5.bias" }, names);
+        Assert.Equal(new[] { "1.running_mean", "1.running_var" }, net.NamedBuffers().Select(b => b.Name).ToArray());
+        Assert.Equal(8 * 3 * 9 + 8 + 8 + 8 + 80 + 10, net.ParameterCount());
+        // PyTorch default: U(+-1/sqrt(fan_in)), fan_in = 3*3*3
+        var w = net.Parameters()[0].ToArray<float>();
+        var bound = 1 / Math.Sqrt(27);
+        Assert.All(w, v => Assert.InRange(v, -bound, bound));
+        Assert.True(w.Max() > bound * 0.8 && w.Min() < -bound * 0.8, "weights should fill the uniform range");
+        Assert.All(net.Parameters(), p => Assert.True(p.RequiresGrad));
+        net.Eval();
+        Assert.False(net.Layers[1].IsTraining);
+    }
+
+    [Fact]
+    public void StateDictLoadChecksNamesAndShapes()
+    {
+        using var a = new Linear(4, 2);
+        using var b = new Linear(4, 2);
+        b.LoadStateDict(a.StateDict());
+        Assert.Equal(a.Weight.ToArray<float>(), b.Weight.ToArray<float>());
+        using var c = new Linear(3, 2);
+        var e = Assert.Throws<ArgumentException>(() => c.LoadStateDict(a.StateDict()));
+        Assert.Contains("weight", e.Message);
+        using var d = new Conv2d(1, 1, 1);
+        Assert.Throws<ArgumentException>(() => d.LoadStateDict(new Dictionary<string, Tensor> { ["weight"] = d.Weight }));
+    }
+}
