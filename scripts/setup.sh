@@ -21,4 +21,8 @@ command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is requi
 
 bash scripts/build-native.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build KShotNas.sln -c Release -v quiet -nologo -clp:ErrorsOnly
+log=$(mktemp)
+if ! dotnet build KShotNas.sln -c Release -v quiet -nologo >"$log" 2>&1; then
+  cat "$log" >&2; rm -f "$log"; exit 1
+fi
+rm -f "$log"

@@ -1,0 +1,15 @@
+using KShotNas.Benchmarks;
+
+// Usage: KShotNas.Benchmarks cnn [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
+var options = BenchmarkOptions.Parse(args);
+return options.Mode switch
+{
+    "cnn" => CnnBenchmark.Run(options),
+    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn)"),
+};
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine(message);
+    return 2;
+}
