@@ -1,9 +1,19 @@
 using System.CommandLine;
 using KShotNas.Cli.Commands;
+using KShotNas.Torch;
 
 var root = new RootCommand("KShotNas: weight-sharing neural architecture search on libtorch, for .NET.");
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainCnnCommand.Create("train-cnn", "Train the small baseline CNN on Fashion-MNIST and print its test accuracy."));
 root.Subcommands.Add(TrainCnnCommand.Create("run",
     "The main job. For now: train the small CNN on the full Fashion-MNIST training set and print its test accuracy."));
-return await root.Parse(args).InvokeAsync();
+try
+{
+    return await root.Parse(args).InvokeAsync();
+}
+catch (Exception e) when (e is NativeLibraryException or TorchException or IOException or ArgumentException or OperationCanceledException)
+{
+    // Expected failures (bad input, missing files, native errors) get one clear line, not a stack trace.
+    Console.Error.WriteLine($"kshotnas: {e.GetType().Name}: {e.Message}");
+    return e is OperationCanceledException ? 130 : 1;
+}

@@ -44,7 +44,7 @@ internal static class NativeLibraryLoader
     {
         var tried = new List<string>();
         var errors = new List<string>();
-        foreach (var dir in CandidateDirectories())
+        foreach (var dir in CandidateDirectories().Select(Path.GetFullPath).Distinct())
         {
             var file = Path.Combine(dir, FileName);
             tried.Add(file);
