@@ -5,13 +5,17 @@ using KShotNas.Torch;
 var root = new RootCommand("KShotNas: weight-sharing neural architecture search on libtorch, for .NET.");
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainCnnCommand.Create("train-cnn", "Train the small baseline CNN on Fashion-MNIST and print its test accuracy."));
+root.Subcommands.Add(SupernetTrainCommand.Create());
+root.Subcommands.Add(SupernetScoreCommand.Create());
+root.Subcommands.Add(RankCommand.Create());
 root.Subcommands.Add(TrainCnnCommand.Create("run",
     "The main job. For now: train the small CNN on the full Fashion-MNIST training set and print its test accuracy."));
 try
 {
-    return await root.Parse(args).InvokeAsync();
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is NativeLibraryException or TorchException or IOException or ArgumentException or OperationCanceledException)
+catch (Exception e) when (e is NativeLibraryException or TorchException or IOException or ArgumentException or FormatException
+                           or NotSupportedException or OperationCanceledException)
 {
     // Expected failures (bad input, missing files, native errors) get one clear line, not a stack trace.
     Console.Error.WriteLine($"kshotnas: {e.GetType().Name}: {e.Message}");

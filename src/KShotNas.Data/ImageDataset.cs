@@ -59,13 +59,13 @@ public sealed class ImageDataset : IDisposable
     /// <summary>
     /// Mini-batches (images, labels) covering the data once. With <paramref name="shuffleSeed"/> the order is a
     /// seeded permutation (pass e.g. seed + epoch for a new order per epoch). The caller owns each batch's tensors
-    /// (or its scope does).
+    /// (or its scope does). <paramref name="startBatch"/> skips the first batches (resuming mid-epoch).
     /// </summary>
-    public IEnumerable<(Tensor Images, Tensor Labels)> Batches(int batchSize, int? shuffleSeed = null, bool dropLast = false)
+    public IEnumerable<(Tensor Images, Tensor Labels)> Batches(int batchSize, int? shuffleSeed = null, bool dropLast = false, int startBatch = 0)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be positive.");
         var order = shuffleSeed is { } s ? Shuffle.Permutation(Count, s) : null;
-        for (var start = 0; start < Count; start += batchSize)
+        for (var start = startBatch * batchSize; start < Count; start += batchSize)
         {
             var size = Math.Min(batchSize, Count - start);
             if (dropLast && size < batchSize) yield break;

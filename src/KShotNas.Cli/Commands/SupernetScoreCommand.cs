@@ -1,0 +1,72 @@
+using System.CommandLine;
+using KShotNas.Evaluation;
+using KShotNas.Ranking;
+using KShotNas.Spaces;
+using KShotNas.Supernets;
+using KShotNas.Torch;
+using KShotNas.Training;
+using Spectre.Console;
+
+namespace KShotNas.Cli.Commands;
+
+/// <summary>`kshotnas supernet-score`: accuracy of many architectures with a checkpoint's shared weights, as arch,score CSV.</summary>
+internal static class SupernetScoreCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Supernet file or training checkpoint.", Required = true };
+        var archs = new Option<string?>("--archs") { Description = "File with one architecture per line (the space's string form)." };
+        var all = new Option<bool>("--all") { Description = "Score every architecture of the space (NB201: 15,625)." };
+        var sample = new Option<int?>("--sample") { Description = "Score this many uniformly sampled architectures." };
+        var output = new Option<string>("--out") { Description = "CSV to write (arch,score).", Required = true };
+        var images = new Option<int>("--rank-images") { Description = "Ranking-half images to evaluate on.", DefaultValueFactory = _ => 2048 };
+        var batch = new Option<int>("--eval-batch") { Description = "Evaluation batch size.", DefaultValueFactory = _ => 2048 };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount, Description = "libtorch threads." };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0, Description = "Seed of --sample." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder." };
+        var command = new Command("supernet-score", "Score architectures with a supernet checkpoint on the ranking half of Fashion-MNIST.")
+        {
+            checkpoint, archs, all, sample, output, images, batch, threads, seed, dataDir,
+        };
+        command.SetAction((p, ct) =>
+        {
+            TorchRuntime.Threads = p.GetValue(threads);
+            using var supernet = SupernetFile.Load(p.GetValue(checkpoint)!);
+            var space = supernet.Space;
+            var list = Architectures(space, p.GetValue(archs), p.GetValue(all), p.GetValue(sample), p.GetValue(seed));
+            var (train, ranking) = NasData.Load(p.GetValue(dataDir), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(images));
+            using (train)
+            using (ranking)
+            {
+                var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = p.GetValue(batch) });
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var scores = ProgressDisplay.Run<ScoringProgress, double[]>(list.Count, r => r.Done, r => $"scored {r.Done}/{r.Total}",
+                    progress => evaluator.Score(supernet, list, ranking, train, progress, ct));
+                ScoreTable.Write(p.GetValue(output)!, "score", list.Select((a, i) => (space.Format(a), scores[i])));
+                AnsiConsole.MarkupLine($"{list.Count} architectures scored on {ranking.Count} images in {clock.Elapsed.TotalSeconds:F1} s "
+                                       + $"({list.Count / clock.Elapsed.TotalSeconds:F1} paths/s); mean {scores.Average():P2}, best {scores.Max():P2}");
+            }
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static List<Architecture> Architectures(SearchSpace space, string? file, bool all, int? sample, int seed)
+    {
+        if ((file is not null ? 1 : 0) + (all ? 1 : 0) + (sample is not null ? 1 : 0) != 1)
+            throw new ArgumentException("Give exactly one of --archs FILE, --all or --sample N.");
+        if (all) return space.Enumerate().ToList();
+        if (sample is { } n)
+        {
+            var rng = new CheckpointableRandom((ulong)seed);
+            return Enumerable.Range(0, n).Select(_ => space.Sample(rng)).ToList();
+        }
+        if (!File.Exists(file)) throw new FileNotFoundException($"Architecture list not found: {file}", file);
+        return File.ReadLines(file!).Select((l, i) => (Line: l.Trim(), No: i + 1)).Where(l => l.Line.Length > 0 && !l.Line.StartsWith('#'))
+            .Select(l =>
+            {
+                try { return space.Parse(l.Line.Split(',')[0]); }
+                catch (FormatException e) { throw new ArgumentException($"{file}:{l.No}: {e.Message}"); }
+            }).ToList();
+    }
+}

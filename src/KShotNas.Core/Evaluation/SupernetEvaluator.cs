@@ -1,0 +1,98 @@
+using KShotNas.Data;
+using KShotNas.Spaces;
+using KShotNas.Supernets;
+using KShotNas.Torch;
+
+namespace KShotNas.Evaluation;
+
+/// <summary>Options of <see cref="SupernetEvaluator"/>.</summary>
+public sealed class SupernetEvaluatorOptions
+{
+    /// <summary>Evaluation batch size. With batch statistics, large batches matter (K-shot NAS uses 2048).</summary>
+    public int BatchSize { get; set; } = 2048;
+    /// <summary>Use at most this many validation batches per architecture (null: all).</summary>
+    public int? MaxBatches { get; set; }
+    /// <summary>Training batches used to recalibrate running statistics (recalibrated supernets only).</summary>
+    public int RecalibrationBatches { get; set; } = 8;
+    /// <summary>Batch size of recalibration.</summary>
+    public int RecalibrationBatchSize { get; set; } = 256;
+}
+
+/// <summary>Progress of batched scoring.</summary>
+public sealed record ScoringProgress(int Done, int Total);
+
+/// <summary>
+/// Accuracy of architectures with a supernet's shared weights on a validation split, with batch statistics
+/// or with running statistics recalibrated per path. Validation batches are cut once and reused for every
+/// architecture.
+/// </summary>
+public sealed class SupernetEvaluator
+{
+    /// <summary>Creates an evaluator.</summary>
+    public SupernetEvaluator(SupernetEvaluatorOptions? options = null) => Options = options ?? new SupernetEvaluatorOptions();
+
+    /// <summary>The options.</summary>
+    public SupernetEvaluatorOptions Options { get; }
+
+    /// <summary>
+    /// Hook run before each architecture is evaluated (K-shot sets the path's code here); null by default.
+    /// </summary>
+    public Action<Supernet, Architecture>? BeforeArchitecture { get; set; }
+
+    /// <summary>Top-1 accuracy of each architecture, in order.</summary>
+    public double[] Score(Supernet supernet, IReadOnlyList<Architecture> architectures, ImageDataset validation, ImageDataset? calibration = null,
+        IProgress<ScoringProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (supernet.Norms.Mode == SupernetNorm.Recalibrated && calibration is null)
+            throw new ArgumentException("A recalibrated supernet needs calibration (training) data.");
+        var batches = new List<(Tensor X, Tensor Y)>();
+        var calib = new List<Tensor>();
+        try
+        {
+            foreach (var b in validation.Batches(Options.BatchSize))
+            {
+                if (Options.MaxBatches is { } m && batches.Count >= m) { b.Images.Dispose(); b.Labels.Dispose(); break; }
+                batches.Add((b.Images.DetachFromScope(), b.Labels.DetachFromScope()));
+            }
+            var seen = batches.Sum(b => (long)b.Y.Size(0));
+            if (calibration is not null && supernet.Norms.Mode == SupernetNorm.Recalibrated)
+                foreach (var b in calibration.Batches(Options.RecalibrationBatchSize, shuffleSeed: 0).Take(Options.RecalibrationBatches))
+                {
+                    b.Labels.Dispose();
+                    calib.Add(b.Images.DetachFromScope());
+                }
+            var scores = new double[architectures.Count];
+            var wasTraining = supernet.IsTraining;
+            supernet.Eval();
+            using var noGrad = NoGradScope.Begin();
+            for (var i = 0; i < architectures.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var a = architectures[i];
+                BeforeArchitecture?.Invoke(supernet, a);
+                if (calib.Count > 0)
+                    supernet.NormsFor(a).Recalibrate(calib.Count, t =>
+                    {
+                        using var s = TensorScope.Begin();
+                        supernet.Forward(calib[t], a);
+                    });
+                long correct = 0;
+                foreach (var (x, y) in batches)
+                {
+                    using var s = TensorScope.Begin();
+                    correct += supernet.Forward(x, a).ArgMax(1).Eq(y).Sum().ToInt64();
+                }
+                scores[i] = (double)correct / seen;
+                if (calib.Count > 0) supernet.NormsFor(a).UseBatchStatistics();
+                progress?.Report(new ScoringProgress(i + 1, architectures.Count));
+            }
+            supernet.Train(wasTraining);
+            return scores;
+        }
+        finally
+        {
+            foreach (var (x, y) in batches) { x.Dispose(); y.Dispose(); }
+            foreach (var c in calib) c.Dispose();
+        }
+    }
+}

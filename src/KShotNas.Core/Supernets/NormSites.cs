@@ -1,0 +1,87 @@
+using KShotNas.Torch;
+using KShotNas.Torch.Nn;
+
+namespace KShotNas.Supernets;
+
+/// <summary>How a supernet's batch norms normalize.</summary>
+public enum SupernetNorm
+{
+    /// <summary>Always the batch's own statistics, in training and evaluation (the NB201 supernet recipe; evaluate with large batches).</summary>
+    BatchStatistics,
+    /// <summary>Running statistics recalibrated per path on a few training batches before evaluation.</summary>
+    Recalibrated,
+}
+
+/// <summary>
+/// The supernet's batch-norm sites: non-affine normalization, one site per place an operation normalizes,
+/// with per-site running statistics when <see cref="SupernetNorm.Recalibrated"/> is chosen.
+/// </summary>
+public sealed class NormSites : Module
+{
+    private readonly List<(Tensor Mean, Tensor Var)?> _stats = new();
+    private double? _recalibrationMomentum;
+    private bool _useRunning;
+
+    /// <summary>Creates the sites' container.</summary>
+    public NormSites(SupernetNorm mode) => Mode = mode;
+
+    /// <summary>The normalization mode.</summary>
+    public SupernetNorm Mode { get; }
+
+    /// <summary>Adds a site for <paramref name="channels"/> channels.</summary>
+    public int Add(int channels)
+    {
+        if (Mode == SupernetNorm.Recalibrated)
+        {
+            var i = _stats.Count;
+            _stats.Add((RegisterBuffer($"mean{i}", Tensor.Zeros([channels])), RegisterBuffer($"var{i}", Tensor.Ones([channels]))));
+        }
+        else
+        {
+            _stats.Add(null);
+        }
+        return _stats.Count - 1;
+    }
+
+    /// <summary>Normalizes <paramref name="x"/> at a site.</summary>
+    public Tensor Apply(Tensor x, int site)
+    {
+        if (_stats[site] is not { } s) return Functional.BatchNorm(x, null, null, null, null, training: true);
+        if (_recalibrationMomentum is { } m) return Functional.BatchNorm(x, s.Mean, s.Var, null, null, training: true, momentum: m);
+        return Functional.BatchNorm(x, _useRunning ? s.Mean : null, _useRunning ? s.Var : null, null, null, training: !_useRunning);
+    }
+
+    /// <summary>
+    /// Recalibrates running statistics: resets them, then <paramref name="forward"/> runs once per batch with a
+    /// momentum of 1/(t+1), which leaves the exact mean over the batches. Afterwards evaluation uses them.
+    /// </summary>
+    public void Recalibrate(int batches, Action<int> forward)
+    {
+        if (Mode != SupernetNorm.Recalibrated) throw new InvalidOperationException("This supernet normalizes with batch statistics only.");
+        using (NoGradScope.Begin())
+            foreach (var s in _stats)
+            {
+                s!.Value.Mean.Zero();
+                s.Value.Var.Fill(1);
+            }
+        try
+        {
+            for (var t = 0; t < batches; t++)
+            {
+                _recalibrationMomentum = 1.0 / (t + 1);
+                forward(t);
+            }
+        }
+        finally
+        {
+            _recalibrationMomentum = null;
+        }
+        _useRunning = true;
+    }
+
+    /// <summary>Back to batch statistics (training always uses them).</summary>
+    public void UseBatchStatistics() => _useRunning = false;
+
+    /// <summary>Not a stand-alone layer.</summary>
+    public override Tensor Forward(Tensor input) => throw new NotSupportedException("Use Apply(x, site).");
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using KShotNas.Spaces;
+using KShotNas.Torch;
+using KShotNas.Torch.Serialization;
+
+namespace KShotNas.Supernets;
+
+/// <summary>
+/// Builds supernets from a description and reads their weights from files. Every supernet file (and every
+/// training checkpoint) carries the space descriptor, K, the norm mode and the few-shot split in its
+/// metadata, and the weights under "supernet/".
+/// </summary>
+public static class SupernetFile
+{
+    /// <summary>Prefix of the supernet's tensors in a file.</summary>
+    public const string Prefix = "supernet/";
+
+    /// <summary>The metadata that rebuilds <paramref name="supernet"/>'s structure.</summary>
+    public static Dictionary<string, string> Describe(Supernet supernet) => new()
+    {
+        ["space_config"] = SpaceCatalog.Describe(supernet.Space),
+        ["k"] = supernet.Weights.K.ToString(CultureInfo.InvariantCulture),
+        ["norm"] = supernet.Norms.Mode.ToString(),
+        ["few_shot_split"] = (supernet is FewShotSupernet f ? f.SplitDecision : -1).ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>A new supernet for <paramref name="space"/>; <paramref name="fewShotSplit"/> &gt;= 0 makes a few-shot one.</summary>
+    public static Supernet Create(SearchSpace space, int k = 1, SupernetNorm norm = SupernetNorm.BatchStatistics, int fewShotSplit = -1)
+    {
+        Supernet One() => space switch
+        {
+            Nb201Space nb => new Nb201Supernet(nb, k, norm),
+            _ => throw new NotSupportedException($"No supernet is implemented yet for space '{space.Name}'."),
+        };
+        return fewShotSplit >= 0 ? new FewShotSupernet(space, fewShotSplit, One, norm) : One();
+    }
+
+    /// <summary>Reads a supernet (structure and weights) from a supernet file or training checkpoint.</summary>
+    public static Supernet Load(string path)
+    {
+        using var file = SafeTensors.Load(path);
+        var m = file.Metadata;
+        foreach (var key in new[] { "space_config", "k", "norm", "few_shot_split" })
+            if (!m.ContainsKey(key)) throw new InvalidDataException($"{path} is not a KShotNas supernet file (metadata '{key}' missing).");
+        var supernet = Create(SpaceCatalog.Create(m["space_config"]), int.Parse(m["k"], CultureInfo.InvariantCulture),
+            Enum.Parse<SupernetNorm>(m["norm"]), int.Parse(m["few_shot_split"], CultureInfo.InvariantCulture));
+        try
+        {
+            supernet.LoadStateDict(Weights(file));
+        }
+        catch
+        {
+            supernet.Dispose();
+            throw;
+        }
+        return supernet;
+    }
+
+    /// <summary>Writes a supernet's structure and weights atomically.</summary>
+    public static void Save(string path, Supernet supernet, IReadOnlyDictionary<string, Tensor>? extraTensors = null,
+        IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        var tensors = supernet.StateDict().ToDictionary(kv => Prefix + kv.Key, kv => kv.Value);
+        if (extraTensors is not null) foreach (var (k, v) in extraTensors) tensors[k] = v;
+        var meta = Describe(supernet);
+        meta["format"] = meta.GetValueOrDefault("format", "kshotnas-supernet-v1");
+        if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) meta[k] = v;
+        SafeTensors.Save(path, tensors, meta);
+    }
+
+    /// <summary>The supernet tensors of a loaded file, without the prefix.</summary>
+    public static Dictionary<string, Tensor> Weights(TensorFile file) =>
+        file.Tensors.Where(kv => kv.Key.StartsWith(Prefix)).ToDictionary(kv => kv.Key[Prefix.Length..], kv => kv.Value);
+}

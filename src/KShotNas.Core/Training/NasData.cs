@@ -1,0 +1,29 @@
+using KShotNas.Data;
+
+namespace KShotNas.Training;
+
+/// <summary>
+/// The seeds' data protocol on Fashion-MNIST: the training set split in half by a fixed seed; one half trains
+/// supernets, the other ranks paths. The test set stays untouched for final (retrained) accuracy.
+/// </summary>
+public static class NasData
+{
+    /// <summary>Seed of the half split (fixed, so every command sees the same halves).</summary>
+    public const int SplitSeed = 2021;
+
+    /// <summary>
+    /// Loads the two halves; <paramref name="trainImages"/> / <paramref name="rankImages"/> take seeded subsets of them.
+    /// </summary>
+    public static (ImageDataset SupernetTrain, ImageDataset Ranking) Load(string? directory = null, int? trainImages = null, int? rankImages = null)
+    {
+        using var all = FashionMnist.Load(DataSplit.Train, directory);
+        var (a, b) = all.Split(0.5, SplitSeed);
+        return (Take(a, trainImages), Take(b, rankImages));
+    }
+
+    private static ImageDataset Take(ImageDataset d, int? n)
+    {
+        if (n is null || n >= d.Count) return d;
+        using (d) return d.Subset(n.Value, SplitSeed);
+    }
+}

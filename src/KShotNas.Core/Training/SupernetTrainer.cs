@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using KShotNas.Data;
+using KShotNas.Spaces;
+using KShotNas.Supernets;
+using KShotNas.Torch;
+using KShotNas.Torch.Nn;
+using KShotNas.Torch.Optim;
+using KShotNas.Torch.Serialization;
+
+namespace KShotNas.Training;
+
+/// <summary>
+/// Trains a supernet with SPOS, FairNAS or the sandwich rule, a cosine or CaLR schedule, optional momentum
+/// separation, clipping and label smoothing; reports progress, honours cancellation, checkpoints atomically
+/// and resumes exactly (weights, every cluster's buffers, step counter, random streams).
+/// </summary>
+public sealed class SupernetTrainer
+{
+    private const string Format = "kshotnas-supernet-training-v1";
+
+    /// <summary>Creates a trainer.</summary>
+    public SupernetTrainer(SupernetTrainerOptions? options = null)
+    {
+        Options = options ?? new SupernetTrainerOptions();
+        if (Options.MomentumSeparation && Options.Sampling == PathSampling.Sandwich)
+            throw new ArgumentException("Momentum separation is defined for SPOS and FairNAS steps, not the sandwich rule.");
+    }
+
+    /// <summary>The options.</summary>
+    public SupernetTrainerOptions Options { get; }
+
+    /// <summary>Trains <paramref name="supernet"/> on <paramref name="train"/>, from scratch or from <paramref name="resumeFrom"/>.</summary>
+    public SupernetTrainingResult Fit(Supernet supernet, ImageDataset train, IProgress<SupernetProgress>? progress = null,
+        CancellationToken cancellationToken = default, string? resumeFrom = null)
+    {
+        var o = Options;
+        var space = supernet.Space;
+        var stepsPerEpoch = train.BatchCount(o.BatchSize, dropLast: true);
+        if (stepsPerEpoch == 0) throw new ArgumentException($"The training set ({train.Count}) is smaller than one batch ({o.BatchSize}).");
+        var total = (long)stepsPerEpoch * o.Epochs;
+        var rng = new CheckpointableRandom(o.Seed);
+        var ms = o.MomentumSeparation ? Training.MomentumSeparation.Choose(space, o.MsDecisionCount, o.MsDecisions, rng) : null;
+        var sampler = new PathSampler(space, o.Sampling, o.SandwichRandomPaths, o.FixedDecisions);
+        var calr = o.Calr ? new ComplexityAwareSchedule(space, o.LearningRate, total, o.GammaMax, etaMin: o.EtaMin) : null;
+        var cosine = new CosineSchedule(o.LearningRate, total, o.MinLearningRate);
+        var parameters = new ParameterList(supernet.Parameters());
+        using var sgd = new Sgd(parameters.Tensors, new SgdOptions
+        {
+            Momentum = o.Momentum, Nesterov = o.Nesterov && o.Momentum > 0, WeightDecay = o.WeightDecay, Untouched = o.Untouched,
+        });
+        var clusters = new MomentumBuffers?[ms?.ClusterCount ?? 1];
+        try
+        {
+            long step = 0;
+            if (resumeFrom is not null) (step, rng) = Restore(resumeFrom, supernet, sgd, clusters, ms);
+            return Run(supernet, train, sgd, parameters, clusters, ms, sampler, calr, cosine, rng, step, total, stepsPerEpoch, progress, cancellationToken);
+        }
+        finally
+        {
+            foreach (var c in clusters) c?.Dispose();
+        }
+    }
+
+    private SupernetTrainingResult Run(Supernet supernet, ImageDataset train, Sgd sgd, ParameterList parameters, MomentumBuffers?[] clusters,
+        MomentumSeparation? ms, PathSampler sampler, ComplexityAwareSchedule? calr, CosineSchedule cosine, CheckpointableRandom rng, long step,
+        long total, int stepsPerEpoch, IProgress<SupernetProgress>? progress, CancellationToken ct)
+    {
+        var o = Options;
+        var clock = Stopwatch.StartNew();
+        var window = Stopwatch.StartNew();
+        var losses = new List<double>();
+        double lossSum = 0, accSum = 0;
+        int windowSteps = 0;
+        supernet.Train();
+        supernet.Norms.UseBatchStatistics();
+        while (step < total)
+        {
+            var epoch = (int)(step / stepsPerEpoch);
+            foreach (var (images, labels) in train.Batches(o.BatchSize, (int)(o.Seed % int.MaxValue) + epoch, dropLast: true,
+                         startBatch: (int)(step % stepsPerEpoch)))
+            {
+                using var x = images;
+                using var y = labels;
+                ct.ThrowIfCancellationRequested();
+                var shared = ms?.Decisions;
+                var paths = sampler.Next(rng, o.Sampling == PathSampling.FairNas ? shared : null);
+                var cluster = ms?.ClusterOf(paths[0]) ?? 0;
+                var (loss, acc, lr) = Step(supernet, sgd, parameters, clusters, cluster, paths, calr, cosine, step, x, y);
+                losses.Add(loss);
+                lossSum += loss; accSum += acc; windowSteps++;
+                step++;
+                if (step % o.ReportEvery == 0 || step == total)
+                {
+                    progress?.Report(new SupernetProgress(epoch + 1, o.Epochs, step, total, lossSum / windowSteps, accSum / windowSteps, lr,
+                        windowSteps * (double)o.BatchSize * paths.Count / Math.Max(1e-9, window.Elapsed.TotalSeconds)));
+                    lossSum = accSum = 0; windowSteps = 0; window.Restart();
+                }
+                var stop = o.StopAtStep is { } s && step >= s;
+                var epochEnd = step % stepsPerEpoch == 0;
+                if (o.CheckpointPath is not null && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
+                    Save(o.CheckpointPath, supernet, clusters, ms, step, rng);
+                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total);
+                if (epochEnd) break;
+            }
+        }
+        return Result(step, losses, clock, ms, clusters, completed: true);
+    }
+
+    private static SupernetTrainingResult Result(long step, List<double> losses, Stopwatch clock, MomentumSeparation? ms, MomentumBuffers?[] clusters,
+        bool completed) =>
+        new(step, losses, clock.Elapsed, ms?.Decisions ?? [], clusters.Sum(c => c?.ElementCount ?? 0), completed);
+
+    private (double Loss, double Accuracy, double Lr) Step(Supernet supernet, Sgd sgd, ParameterList parameters, MomentumBuffers?[] clusters,
+        int cluster, IReadOnlyList<Architecture> paths, ComplexityAwareSchedule? calr, CosineSchedule cosine, long step, Tensor x, Tensor y)
+    {
+        var o = Options;
+        double lr, lossSum = 0, accSum = 0;
+        if (calr is null) lr = cosine.At(step);
+        else if (paths.Count == 1) lr = calr.LearningRate(paths[0], step);
+        else lr = o.LearningRate; // several paths share one step: CaLR scales each path's loss instead (reference code)
+        sgd.ZeroGrad();
+        foreach (var path in paths)
+        {
+            using var scope = TensorScope.Begin();
+            var logits = supernet.Forward(x, path);
+            var loss = Functional.CrossEntropy(logits, y, o.LabelSmoothing);
+            lossSum += loss.ToDouble();
+            accSum += Functional.Accuracy(logits, y);
+            if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, step));
+            loss.Backward();
+        }
+        if (o.GradientClipNorm is { } clip) Gradients.ClipByGlobalNorm(parameters, clip);
+        if (o.Momentum != 0) clusters[cluster] ??= sgd.CreateBuffers();
+        sgd.Step(lr, clusters[cluster]);
+        return (lossSum / paths.Count, accSum / paths.Count, lr);
+    }
+
+    private void Save(string path, Supernet supernet, MomentumBuffers?[] clusters, MomentumSeparation? ms, long step, CheckpointableRandom rng)
+    {
+        using var scope = TensorScope.Begin();
+        var tensors = new Dictionary<string, Tensor>();
+        for (var c = 0; c < clusters.Length; c++)
+            if (clusters[c] is { } set)
+                for (var i = 0; i < set.Buffers.Count; i++) tensors[$"momentum/{c}/{i}"] = set.Buffers.Tensors[i];
+        tensors["torch_rng"] = TorchRuntime.GetRngState();
+        SupernetFile.Save(path, supernet, tensors, new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["step"] = step.ToString(CultureInfo.InvariantCulture),
+            ["rng"] = string.Join(",", rng.State),
+            ["ms_decisions"] = string.Join(",", ms?.Decisions ?? []),
+            ["options"] = Options.Fingerprint(),
+        });
+    }
+
+    private (long Step, CheckpointableRandom Rng) Restore(string path, Supernet supernet, Sgd sgd, MomentumBuffers?[] clusters, MomentumSeparation? ms)
+    {
+        using var file = SafeTensors.Load(path);
+        var meta = file.Metadata;
+        if (!meta.TryGetValue("format", out var format) || format != Format)
+            throw new InvalidDataException($"{path} is not a KShotNas supernet training checkpoint.");
+        if (meta["space_config"] != SpaceCatalog.Describe(supernet.Space))
+            throw new InvalidDataException($"{path} belongs to space '{meta["space_config"]}', not '{SpaceCatalog.Describe(supernet.Space)}'.");
+        if (meta["options"] != Options.Fingerprint())
+            throw new InvalidDataException($"{path} was written with other training options; resume with the same options ({meta["options"]}).");
+        if (meta["ms_decisions"] != string.Join(",", ms?.Decisions ?? []))
+            throw new InvalidDataException($"{path} used MS decisions [{meta["ms_decisions"]}], this run draws [{string.Join(",", ms?.Decisions ?? [])}].");
+        supernet.LoadStateDict(SupernetFile.Weights(file));
+        for (var c = 0; c < clusters.Length; c++)
+        {
+            if (!file.Tensors.ContainsKey($"momentum/{c}/0")) continue;
+            clusters[c] = sgd.CreateBuffers();
+            using var noGrad = NoGradScope.Begin();
+            for (var i = 0; i < clusters[c]!.Buffers.Count; i++) clusters[c]!.Buffers.Tensors[i].CopyFrom(file.Tensors[$"momentum/{c}/{i}"]);
+        }
+        TorchRuntime.SetRngState(file.Tensors["torch_rng"]);
+        var state = meta["rng"].Split(',').Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        return (long.Parse(meta["step"], CultureInfo.InvariantCulture), new CheckpointableRandom(state));
+    }
+}

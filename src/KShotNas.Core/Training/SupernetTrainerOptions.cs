@@ -1,0 +1,87 @@
+using KShotNas.Torch.Optim;
+
+namespace KShotNas.Training;
+
+/// <summary>
+/// Options of <see cref="SupernetTrainer"/>; every method combines with the others (e.g. FairNAS + CaLR + MS).
+/// Defaults follow the seeds' NB201 recipe: SGD lr 0.025 (cosine to 0.001), momentum 0.9 Nesterov,
+/// weight decay 5e-4, batch 64, gradient clipping at 5.
+/// </summary>
+public sealed class SupernetTrainerOptions
+{
+    /// <summary>Path sampling.</summary>
+    public PathSampling Sampling { get; set; } = PathSampling.Spos;
+    /// <summary>Random paths per sandwich step, besides the smallest and largest.</summary>
+    public int SandwichRandomPaths { get; set; } = 2;
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; set; } = 1;
+    /// <summary>Mini-batch size.</summary>
+    public int BatchSize { get; set; } = 64;
+    /// <summary>lr_0.</summary>
+    public double LearningRate { get; set; } = 0.025;
+    /// <summary>End of the cosine schedule (ignored by CaLR, which uses <see cref="EtaMin"/>).</summary>
+    public double MinLearningRate { get; set; } = 0.001;
+    /// <summary>Complexity-aware LR schedule instead of cosine.</summary>
+    public bool Calr { get; set; }
+    /// <summary>CaLR's gamma_max (gamma_min = 1 / gamma_max).</summary>
+    public double GammaMax { get; set; } = 4;
+    /// <summary>CaLR's relative floor eta_min.</summary>
+    public double EtaMin { get; set; }
+    /// <summary>Momentum separation.</summary>
+    public bool MomentumSeparation { get; set; }
+    /// <summary>Number of MS decisions drawn at random (e edges give 5^e clusters on NB201).</summary>
+    public int MsDecisionCount { get; set; } = 1;
+    /// <summary>MS decisions given explicitly (overrides the random draw).</summary>
+    public int[]? MsDecisions { get; set; }
+    /// <summary>
+    /// What a step does to weights its path does not use. Default <see cref="UntouchedParameters.Skip"/>: they keep
+    /// their value and buffers (the reference code instead decays them from the active cluster's buffer:
+    /// <see cref="UntouchedParameters.UpdateWithZeroGradient"/>).
+    /// </summary>
+    public UntouchedParameters Untouched { get; set; } = UntouchedParameters.Skip;
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; set; } = 0.9;
+    /// <summary>Nesterov momentum.</summary>
+    public bool Nesterov { get; set; } = true;
+    /// <summary>Weight decay.</summary>
+    public double WeightDecay { get; set; } = 5e-4;
+    /// <summary>Global-norm gradient clipping (null: none).</summary>
+    public double? GradientClipNorm { get; set; } = 5;
+    /// <summary>Label smoothing.</summary>
+    public double LabelSmoothing { get; set; }
+    /// <summary>Seed of path sampling, MS decisions and data order (weight init is seeded through TorchRuntime.ManualSeed).</summary>
+    public ulong Seed { get; set; }
+    /// <summary>Report progress every this many steps.</summary>
+    public int ReportEvery { get; set; } = 20;
+    /// <summary>Decisions held at one option (few-shot sub-supernets).</summary>
+    public IReadOnlyDictionary<int, int>? FixedDecisions { get; set; }
+    /// <summary>Write a checkpoint here (atomically) every <see cref="CheckpointEvery"/> steps and at the end.</summary>
+    public string? CheckpointPath { get; set; }
+    /// <summary>Steps between checkpoints (0: only at the end of each epoch).</summary>
+    public int CheckpointEvery { get; set; }
+    /// <summary>Stop (with a checkpoint) once this many steps are done, as an interruption would.</summary>
+    public long? StopAtStep { get; set; }
+
+    /// <summary>A shallow copy (few-shot training derives one per sub-supernet).</summary>
+    public SupernetTrainerOptions Clone() => (SupernetTrainerOptions)MemberwiseClone();
+
+    /// <summary>The settings a resumed run must share with the run it continues.</summary>
+    internal string Fingerprint() =>
+        $"{Sampling}|{SandwichRandomPaths}|{Epochs}|{BatchSize}|{LearningRate}|{MinLearningRate}|{Calr}|{GammaMax}|{EtaMin}|"
+        + $"{MomentumSeparation}|{MsDecisionCount}|{string.Join(",", MsDecisions ?? [])}|{Untouched}|{Momentum}|{Nesterov}|{WeightDecay}|"
+        + $"{GradientClipNorm}|{LabelSmoothing}|{Seed}|{string.Join(",", (FixedDecisions ?? new Dictionary<int, int>()).Select(kv => $"{kv.Key}={kv.Value}"))}";
+}
+
+/// <summary>A progress report of supernet training.</summary>
+public sealed record SupernetProgress(int Epoch, int Epochs, long Step, long TotalSteps, double Loss, double Accuracy, double LearningRate,
+    double ImagesPerSecond);
+
+/// <summary>The outcome of supernet training.</summary>
+/// <param name="Steps">Steps done in total (including those before a resume).</param>
+/// <param name="StepLosses">Mean loss of each step this call ran.</param>
+/// <param name="Duration">Wall time of this call.</param>
+/// <param name="MsDecisions">The MS decisions used (empty without MS).</param>
+/// <param name="MomentumElements">Scalars held by all momentum buffer sets (the memory MS adds shows here).</param>
+/// <param name="Completed">False when stopped early by <see cref="SupernetTrainerOptions.StopAtStep"/>.</param>
+public sealed record SupernetTrainingResult(long Steps, IReadOnlyList<double> StepLosses, TimeSpan Duration, IReadOnlyList<int> MsDecisions,
+    long MomentumElements, bool Completed);
