@@ -46,7 +46,10 @@ public sealed class NormSites : Module
     /// <summary>Normalizes <paramref name="x"/> at a site.</summary>
     public Tensor Apply(Tensor x, int site)
     {
-        if (_stats[site] is not { } s) return Functional.BatchNorm(x, null, null, null, null, training: true);
+        if (_stats[site] is not { } full) return Functional.BatchNorm(x, null, null, null, null, training: true);
+        // Width search runs a site on its first channels: narrowed statistics are views, so updates reach the full buffers.
+        var channels = x.Size(1);
+        (Tensor Mean, Tensor Var) s = channels == full.Mean.Size(0) ? full : (full.Mean.Narrow(0, 0, channels), full.Var.Narrow(0, 0, channels));
         if (_recalibrationMomentum is { } m) return Functional.BatchNorm(x, s.Mean, s.Var, null, null, training: true, momentum: m);
         return Functional.BatchNorm(x, _useRunning ? s.Mean : null, _useRunning ? s.Var : null, null, null, training: !_useRunning);
     }

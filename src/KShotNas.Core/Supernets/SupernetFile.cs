@@ -30,6 +30,8 @@ public static class SupernetFile
         Supernet One() => space switch
         {
             Nb201Space nb => new Nb201Supernet(nb, k, norm),
+            NasBenchMacroSpace macro => new MacroSupernet(macro, k, norm),
+            MobileNetV2Space mobile => new MacroSupernet(mobile, k, norm),
             _ => throw new NotSupportedException($"No supernet is implemented yet for space '{space.Name}'."),
         };
         return fewShotSplit >= 0 ? new FewShotSupernet(space, fewShotSplit, One, norm) : One();

@@ -20,13 +20,14 @@ public sealed class MomentumSeparation
     }
 
     /// <summary>
-    /// Picks <paramref name="count"/> distinct decisions at random (the seeds draw the NB201 edge once per run),
-    /// or uses <paramref name="given"/> when not null.
+    /// Uses <paramref name="given"/> when not empty; otherwise NB201 draws <paramref name="count"/> distinct edges at
+    /// random (the seeds draw the edge once per run) and macro spaces take their first <paramref name="count"/> layers.
     /// </summary>
     public static MomentumSeparation Choose(SearchSpace space, int count, IReadOnlyList<int>? given, Random rng)
     {
         if (given is { Count: > 0 }) return new MomentumSeparation(space, given);
         if (count < 1 || count > space.Decisions.Count) throw new ArgumentOutOfRangeException(nameof(count), count, "Invalid number of MS decisions.");
+        if (space is not Nb201Space) return new MomentumSeparation(space, Enumerable.Range(0, count).ToArray());
         var all = Enumerable.Range(0, space.Decisions.Count).ToArray();
         for (var i = all.Length - 1; i > 0; i--)
         {
