@@ -27,8 +27,8 @@ public static class CnnBenchmark
             peer.Add(PeerProcess.ImagesPerSecond(o.Python, script, $"--threads {o.Threads} --batch {o.Batch} --steps {o.Steps} --warmup {o.Warmup}"));
             Console.WriteLine($"{r + 1,5}  {ours[^1],10:F0}  {peer[^1],13:F0}  {ours[^1] / peer[^1],5:F3}");
         }
-        var ratio = Median(ours) / Median(peer);
-        Console.WriteLine($"median: ours {Median(ours):F0} img/s, pytorch {Median(peer):F0} img/s, ratio (ours / pytorch) = {ratio:F3}");
+        var ratio = Stats.Median(ours) / Stats.Median(peer);
+        Console.WriteLine($"median: ours {Stats.Median(ours):F0} img/s, pytorch {Stats.Median(peer):F0} img/s, ratio (ours / pytorch) = {ratio:F3}");
         return 0;
     }
 
@@ -53,11 +53,5 @@ public static class CnnBenchmark
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < o.Steps; i++) Step();
         return o.Steps * o.Batch / clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 }

@@ -1,11 +1,12 @@
 using KShotNas.Benchmarks;
 
-// Usage: KShotNas.Benchmarks cnn [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
+// Usage: KShotNas.Benchmarks cnn|supernet [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
 var options = BenchmarkOptions.Parse(args);
 return options.Mode switch
 {
     "cnn" => CnnBenchmark.Run(options),
-    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn)"),
+    "supernet" => SupernetBenchmark.Run(options),
+    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet)"),
 };
 
 static int Fail(string message)

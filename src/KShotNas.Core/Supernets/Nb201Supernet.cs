@@ -84,6 +84,7 @@ public sealed class Nb201Supernet : Supernet
     private Tensor Cell(Tensor input, Architecture a, CellSlots s)
     {
         var nodes = new Tensor[4];
+        var activated = new Tensor?[4]; // ReLU(node), computed once for all conv edges leaving the node
         nodes[0] = input;
         for (var to = 1; to <= 3; to++)
         {
@@ -91,7 +92,9 @@ public sealed class Nb201Supernet : Supernet
             for (var from = 0; from < to; from++)
             {
                 var e = Nb201Space.EdgeIndex(to, from);
-                var y = Edge(nodes[from], a[e], s, e);
+                var op = a[e];
+                if (op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3) activated[from] ??= nodes[from].Relu();
+                var y = Edge(nodes[from], activated[from], op, s, e);
                 if (y is not null) sum = sum is null ? y : sum + y;
             }
             nodes[to] = sum ?? Tensor.Zeros(input.Shape); // all incoming edges are 'none'
@@ -99,12 +102,12 @@ public sealed class Nb201Supernet : Supernet
         return nodes[3];
     }
 
-    private Tensor? Edge(Tensor x, int op, CellSlots s, int e) => op switch
+    private Tensor? Edge(Tensor x, Tensor? relu, int op, CellSlots s, int e) => op switch
     {
         Nb201Space.None => null,
         Nb201Space.Skip => x,
-        Nb201Space.Conv1x1 => Norms.Apply(Conv(x.Relu(), s.Conv1x1[e]), s.Norm1x1[e]),
-        Nb201Space.Conv3x3 => Norms.Apply(Conv(x.Relu(), s.Conv3x3[e], padding: 1), s.Norm3x3[e]),
+        Nb201Space.Conv1x1 => Norms.Apply(Conv(relu!, s.Conv1x1[e]), s.Norm1x1[e]),
+        Nb201Space.Conv3x3 => Norms.Apply(Conv(relu!, s.Conv3x3[e], padding: 1), s.Norm3x3[e]),
         Nb201Space.AvgPool => Functional.AvgPool2d(x, 3, 1, 1, countIncludePad: false),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };

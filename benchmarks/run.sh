@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# SmallCnn training throughput, KShotNas vs PyTorch eager (Debian python3-torch), in one run.
-# Extra arguments go to the benchmark (e.g. --threads 1 --rounds 7).
+# Benchmarks against PyTorch eager (Debian python3-torch), each a ratio in one run: `benchmarks/run.sh cnn|supernet [options]`.
+# Options: --threads N --batch B --steps S --warmup W --rounds R.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -9,4 +9,4 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get install -y -qq python3-torch >/dev/null
 fi
-exec dotnet "$root/benchmarks/KShotNas.Benchmarks/bin/Release/net10.0/KShotNas.Benchmarks.dll" cnn "$@"
+exec dotnet "$root/benchmarks/KShotNas.Benchmarks/bin/Release/net10.0/KShotNas.Benchmarks.dll" "$@"
