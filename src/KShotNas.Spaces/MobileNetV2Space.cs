@@ -122,6 +122,9 @@ public sealed class MobileNetV2Space : SearchSpace
     }
 
     /// <inheritdoc />
+    public override (int Channels, int Height, int Width, int Classes) InputShape => (Options.InputChannels, Options.InputSize, Options.InputSize, Options.Classes);
+
+    /// <inheritdoc />
     public override string Format(Architecture a)
     {
         Validate(a);

@@ -31,6 +31,9 @@ public sealed class NasBenchMacroSpace : SearchSpace
     public NasBenchMacroSpace() : base("nas-bench-macro", Layers.Select((_, i) => new Decision($"layer {i}", Operations)).ToArray()) { }
 
     /// <inheritdoc />
+    public override (int Channels, int Height, int Width, int Classes) InputShape => (3, InputSize, InputSize, Classes);
+
+    /// <inheritdoc />
     public override string Format(Architecture a)
     {
         Validate(a);

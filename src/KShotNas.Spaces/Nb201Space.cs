@@ -38,6 +38,9 @@ public sealed class Nb201Space : SearchSpace
     public Nb201Options Options { get; }
 
     /// <inheritdoc />
+    public override (int Channels, int Height, int Width, int Classes) InputShape => (Options.InputChannels, Options.InputSize, Options.InputSize, Options.Classes);
+
+    /// <inheritdoc />
     public override string Format(Architecture a)
     {
         Validate(a);

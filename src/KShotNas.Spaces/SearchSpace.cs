@@ -31,6 +31,9 @@ public abstract class SearchSpace
     /// <summary>Length of <see cref="Encode"/>'s one-hot vector.</summary>
     public int EncodingLength { get; }
 
+    /// <summary>Input channels, height, width and number of classes of the space's networks.</summary>
+    public abstract (int Channels, int Height, int Width, int Classes) InputShape { get; }
+
     /// <summary>The space's own text form (tables are joined on it).</summary>
     public abstract string Format(Architecture architecture);
 

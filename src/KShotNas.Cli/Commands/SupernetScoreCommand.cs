@@ -33,6 +33,7 @@ internal static class SupernetScoreCommand
             TorchRuntime.Threads = p.GetValue(threads);
             using var supernet = SupernetFile.Load(p.GetValue(checkpoint)!);
             var space = supernet.Space;
+            NasData.CheckInputShape(space);
             var list = Architectures(space, p.GetValue(archs), p.GetValue(all), p.GetValue(sample), p.GetValue(seed));
             var (train, ranking) = NasData.Load(p.GetValue(dataDir), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(images));
             using (train)

@@ -54,6 +54,7 @@ internal static class SupernetTrainCommand
                 CheckpointPath = p.GetValue(output),
             };
             var searchSpace = SpaceCatalog.Create(p.GetValue(space)!);
+            NasData.CheckInputShape(searchSpace);
             var (train, ranking) = NasData.Load(p.GetValue(dataDir), p.GetValue(trainImages), 1);
             ranking.Dispose();
             using (train)
@@ -78,9 +79,9 @@ internal static class SupernetTrainCommand
                 {
                     var result = ProgressDisplay.Run<SupernetProgress, SupernetTrainingResult>(steps, r => r.Step, Describe,
                         progress => new SupernetTrainer(options).Fit(supernet, train, progress, ct, resumeFrom));
-                    AnsiConsole.MarkupLine($"{result.Steps} steps, {result.Duration.TotalSeconds:F1} s, final loss {result.StepLosses.TakeLast(20).DefaultIfEmpty(double.NaN).Average():F3}"
+                    AnsiConsole.WriteLine($"{result.Steps} steps, {result.Duration.TotalSeconds:F1} s, final loss {result.StepLosses.TakeLast(20).DefaultIfEmpty(double.NaN).Average():F3}"
                         + (result.MsDecisions.Count > 0 ? $", MS decisions [{string.Join(",", result.MsDecisions)}]" : "")
-                        + $"; checkpoint {Markup.Escape(path)}");
+                        + $"; checkpoint {path}");
                 }
             }
             return Task.FromResult(0);

@@ -21,6 +21,15 @@ public static class NasData
         return (Take(a, trainImages), Take(b, rankImages));
     }
 
+    /// <summary>Throws unless <paramref name="space"/>'s networks take Fashion-MNIST's 1x28x28 images and 10 classes.</summary>
+    public static void CheckInputShape(KShotNas.Spaces.SearchSpace space)
+    {
+        var (c, h, w, classes) = space.InputShape;
+        if (c != 1 || h != 28 || w != 28 || classes != 10)
+            throw new ArgumentException($"Space {KShotNas.Spaces.SpaceCatalog.Describe(space)} takes {c}x{h}x{w} inputs and {classes} classes; "
+                                        + "Fashion-MNIST has 1x28x28 images and 10 classes (e.g. use nb201:fashion-small or mobilenetv2:fashion-small).");
+    }
+
     private static ImageDataset Take(ImageDataset d, int? n)
     {
         if (n is null || n >= d.Count) return d;
