@@ -153,3 +153,12 @@ KST_API kst_status kst_tensor_alias(kst_tensor t, kst_tensor* out) {
     *out = kst::wrap(kst::get(t));
   });
 }
+
+// Replaces the tensor's data (and so its dtype or device) keeping its identity: handles, parameter lists
+// and requires_grad stay valid. Used to convert whole modules (e.g. to float64 for gradient checks).
+KST_API kst_status kst_tensor_set_data(kst_tensor t, kst_tensor source) {
+  return kst::guard([&] {
+    if (t == nullptr) throw kst::invalid_argument("null tensor handle");
+    t->set_data(kst::get(source, "source"));
+  });
+}

@@ -60,6 +60,12 @@ public sealed partial class Tensor
     /// <summary>Moved to another device.</summary>
     public Tensor To(Device device) => Convert(4, (int)device.Type, device.Index);
 
+    /// <summary>
+    /// Replaces this tensor's data with <paramref name="source"/>'s (another dtype or device allowed), keeping this
+    /// tensor's identity: existing handles, parameter lists and the requires-grad flag stay valid.
+    /// </summary>
+    public void SetData(Tensor source) => Status.Check(TensorNative.kst_tensor_set_data(Ptr, source.Ptr));
+
     /// <summary>A second handle to the same tensor (same storage and autograd identity), owned separately.</summary>
     public Tensor Alias() => From(TensorNative.kst_tensor_alias(Ptr, out var p), p);
 }

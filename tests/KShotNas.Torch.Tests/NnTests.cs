@@ -119,6 +119,21 @@ public class NnTests
     }
 
     [Fact]
+    public void ModulesConvertToFloat64InPlace()
+    {
+        using var net = new Sequential(new Conv2d(1, 2, 3), new BatchNorm2d(2), Layers.Flatten(), new Linear(2, 3));
+        var before = net.Parameters()[0].ToArray<float>();
+        var list = net.Parameters();
+        net.To(DType.Float64);
+        Assert.All(net.Parameters().Concat(net.NamedBuffers().Select(b => b.Buffer)), t => Assert.Equal(DType.Float64, t.DType));
+        Assert.Same(list[0], net.Parameters()[0]);
+        Assert.True(list[0].RequiresGrad);
+        Assert.Equal(before.Select(v => (double)v), list[0].ToArray<double>());
+        using var scope = TensorScope.Begin();
+        Assert.Equal(DType.Float64, net.Forward(Tensor.Randn([2, 1, 3, 3], DType.Float64)).DType);
+    }
+
+    [Fact]
     public void StateDictLoadChecksNamesAndShapes()
     {
         using var a = new Linear(4, 2);

@@ -23,7 +23,7 @@ public sealed record ScoringProgress(int Done, int Total);
 
 /// <summary>
 /// Accuracy of architectures with a supernet's shared weights on a validation split, with batch statistics
-/// or with running statistics recalibrated per path. Validation batches are cut once and reused for every
+/// or with running statistics recalibrated per path; K-shot supernets evaluate each path with its own code. Validation batches are cut once and reused for every
 /// architecture.
 /// </summary>
 public sealed class SupernetEvaluator
@@ -33,11 +33,6 @@ public sealed class SupernetEvaluator
 
     /// <summary>The options.</summary>
     public SupernetEvaluatorOptions Options { get; }
-
-    /// <summary>
-    /// Hook run before each architecture is evaluated (K-shot sets the path's code here); null by default.
-    /// </summary>
-    public Action<Supernet, Architecture>? BeforeArchitecture { get; set; }
 
     /// <summary>Top-1 accuracy of each architecture, in order.</summary>
     public double[] Score(Supernet supernet, IReadOnlyList<Architecture> architectures, ImageDataset validation, ImageDataset? calibration = null,
@@ -69,7 +64,7 @@ public sealed class SupernetEvaluator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var a = architectures[i];
-                BeforeArchitecture?.Invoke(supernet, a);
+                using var code = supernet.UseCodeOf(a); // K-shot: the path's own code mixes the weights
                 if (calib.Count > 0)
                     supernet.NormsFor(a).Recalibrate(calib.Count, t =>
                     {

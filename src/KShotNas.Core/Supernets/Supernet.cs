@@ -1,3 +1,4 @@
+using KShotNas.KShot;
 using KShotNas.Spaces;
 using KShotNas.Torch;
 using KShotNas.Torch.Nn;
@@ -26,6 +27,56 @@ public abstract class Supernet : Module
 
     /// <summary>The batch-norm sites.</summary>
     public NormSites Norms { get; }
+
+    /// <summary>
+    /// K-shot NAS's simplex-net (null for one-shot supernets). Not a registered sub-module: the supernet's
+    /// optimizer never steps it; the supernet owns it and disposes it.
+    /// </summary>
+    public SimplexNet? Simplex
+    {
+        get => _simplex;
+        set
+        {
+            if (value is not null && (value.K != Weights.K || value.Space != Space))
+                throw new ArgumentException($"The simplex-net must mix K = {Weights.K} supernets of space {Space.Name}.");
+            _simplex = value;
+        }
+    }
+
+    private SimplexNet? _simplex;
+
+    /// <summary>
+    /// Sets the weight mixing to <paramref name="architecture"/>'s own code (no gradient to the simplex-net) until the
+    /// returned scope is disposed; a no-op for one-shot supernets. Every evaluation of a K-shot path goes through this.
+    /// </summary>
+    public IDisposable UseCodeOf(Architecture architecture)
+    {
+        if (Simplex is null) return NoCode.Instance;
+        Tensor code;
+        using (NoGradScope.Begin())
+        using (var scope = TensorScope.Begin())
+            code = Simplex.Codes([architecture]).Reshape(Weights.K).DetachFromScope();
+        Weights.Mixing = code;
+        return new CodeScope(this, code);
+    }
+
+    private sealed class CodeScope(Supernet owner, Tensor code) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (ReferenceEquals(owner.Weights.Mixing, code)) owner.Weights.Mixing = null;
+            code.Dispose();
+        }
+    }
+
+    private sealed class NoCode : IDisposable
+    {
+        public static readonly NoCode Instance = new();
+        public void Dispose() { }
+    }
+
+    /// <inheritdoc />
+    protected override void OnDispose() => _simplex?.Dispose();
 
     /// <summary>The architecture <see cref="Forward(Tensor)"/> runs.</summary>
     public Architecture? Active { get; set; }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using KShotNas.KShot;
 using KShotNas.Spaces;
 using KShotNas.Torch;
 using KShotNas.Torch.Serialization;
@@ -15,16 +16,31 @@ public static class SupernetFile
     /// <summary>Prefix of the supernet's tensors in a file.</summary>
     public const string Prefix = "supernet/";
 
-    /// <summary>The metadata that rebuilds <paramref name="supernet"/>'s structure.</summary>
-    public static Dictionary<string, string> Describe(Supernet supernet) => new()
-    {
-        ["space_config"] = SpaceCatalog.Describe(supernet.Space),
-        ["k"] = supernet.Weights.K.ToString(CultureInfo.InvariantCulture),
-        ["norm"] = supernet.Norms.Mode.ToString(),
-        ["few_shot_split"] = (supernet is FewShotSupernet f ? f.SplitDecision : -1).ToString(CultureInfo.InvariantCulture),
-    };
+    /// <summary>Prefix of the simplex-net's tensors in a file.</summary>
+    public const string SimplexPrefix = "simplex/";
 
-    /// <summary>A new supernet for <paramref name="space"/>; <paramref name="fewShotSplit"/> &gt;= 0 makes a few-shot one.</summary>
+    /// <summary>The metadata that rebuilds <paramref name="supernet"/>'s structure.</summary>
+    public static Dictionary<string, string> Describe(Supernet supernet)
+    {
+        var d = new Dictionary<string, string>
+        {
+            ["space_config"] = SpaceCatalog.Describe(supernet.Space),
+            ["k"] = supernet.Weights.K.ToString(CultureInfo.InvariantCulture),
+            ["norm"] = supernet.Norms.Mode.ToString(),
+            ["few_shot_split"] = (supernet is FewShotSupernet f ? f.SplitDecision : -1).ToString(CultureInfo.InvariantCulture),
+        };
+        if (supernet.Simplex is { } s)
+        {
+            d["simplex_hidden"] = s.Hidden.ToString(CultureInfo.InvariantCulture);
+            d["simplex_temperature"] = s.Temperature.ToString("R", CultureInfo.InvariantCulture);
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// A new supernet for <paramref name="space"/> with <paramref name="k"/> weight copies; <paramref name="fewShotSplit"/> &gt;= 0
+    /// makes a few-shot one. K-shot supernets (K &gt; 1) need a simplex-net attached (<see cref="Supernet.Simplex"/>).
+    /// </summary>
     public static Supernet Create(SearchSpace space, int k = 1, SupernetNorm norm = SupernetNorm.BatchStatistics, int fewShotSplit = -1)
     {
         Supernet One() => space switch
@@ -49,6 +65,13 @@ public static class SupernetFile
         try
         {
             supernet.LoadStateDict(Weights(file));
+            if (m.TryGetValue("simplex_hidden", out var hidden))
+            {
+                supernet.Simplex = new SimplexNet(supernet.Space, supernet.Weights.K, int.Parse(hidden, CultureInfo.InvariantCulture),
+                    double.Parse(m["simplex_temperature"], CultureInfo.InvariantCulture));
+                supernet.Simplex.LoadStateDict(file.Tensors.Where(kv => kv.Key.StartsWith(SimplexPrefix))
+                    .ToDictionary(kv => kv.Key[SimplexPrefix.Length..], kv => kv.Value));
+            }
         }
         catch
         {
@@ -63,6 +86,8 @@ public static class SupernetFile
         IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         var tensors = supernet.StateDict().ToDictionary(kv => Prefix + kv.Key, kv => kv.Value);
+        if (supernet.Simplex is { } simplex)
+            foreach (var (k, v) in simplex.StateDict()) tensors[SimplexPrefix + k] = v;
         if (extraTensors is not null) foreach (var (k, v) in extraTensors) tensors[k] = v;
         var meta = Describe(supernet);
         meta["format"] = meta.GetValueOrDefault("format", "kshotnas-supernet-v1");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using KShotNas.Data;
+using KShotNas.KShot;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
 using KShotNas.Torch;
@@ -50,11 +51,17 @@ public sealed class SupernetTrainer
             Momentum = o.Momentum, Nesterov = o.Nesterov && o.Momentum > 0, WeightDecay = o.WeightDecay, Untouched = o.Untouched,
         });
         var clusters = new MomentumBuffers?[ms?.ClusterCount ?? 1];
+        // K = 1 is exactly one-shot training: no simplex-net, no simplex steps.
+        using var kshot = supernet.Weights.K > 1
+            ? new KShotController(supernet, o.KShot, new PathSampler(space, PathSampling.Spos, fixedDecisions: o.FixedDecisions),
+                (long)o.KShot.WarmupEpochs * stepsPerEpoch)
+            : null;
         try
         {
             long step = 0;
-            if (resumeFrom is not null) (step, rng) = Restore(resumeFrom, supernet, sgd, clusters, ms);
-            return Run(supernet, train, sgd, parameters, clusters, ms, sampler, calr, cosine, rng, step, total, stepsPerEpoch, progress, cancellationToken);
+            if (resumeFrom is not null) (step, rng) = Restore(resumeFrom, supernet, sgd, clusters, ms, kshot);
+            return Run(new RunState(supernet, train, sgd, parameters, clusters, ms, sampler, calr, cosine, kshot), rng, step, total, stepsPerEpoch,
+                progress, cancellationToken);
         }
         finally
         {
@@ -62,11 +69,15 @@ public sealed class SupernetTrainer
         }
     }
 
-    private SupernetTrainingResult Run(Supernet supernet, ImageDataset train, Sgd sgd, ParameterList parameters, MomentumBuffers?[] clusters,
-        MomentumSeparation? ms, PathSampler sampler, ComplexityAwareSchedule? calr, CosineSchedule cosine, CheckpointableRandom rng, long step,
-        long total, int stepsPerEpoch, IProgress<SupernetProgress>? progress, CancellationToken ct)
+    /// <summary>What one training run works with.</summary>
+    private sealed record RunState(Supernet Supernet, ImageDataset Train, Sgd Sgd, ParameterList Parameters, MomentumBuffers?[] Clusters,
+        MomentumSeparation? Ms, PathSampler Sampler, ComplexityAwareSchedule? Calr, CosineSchedule Cosine, KShotController? KShot);
+
+    private SupernetTrainingResult Run(RunState state, CheckpointableRandom rng, long step, long total, int stepsPerEpoch,
+        IProgress<SupernetProgress>? progress, CancellationToken ct)
     {
         var o = Options;
+        var (supernet, train, _, _, clusters, ms, sampler, _, _, kshot) = state;
         var clock = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
         var losses = new List<double>();
@@ -83,23 +94,31 @@ public sealed class SupernetTrainer
                 using var x = images;
                 using var y = labels;
                 ct.ThrowIfCancellationRequested();
-                var shared = ms?.Decisions;
-                var paths = sampler.Next(rng, o.Sampling == PathSampling.FairNas ? shared : null);
-                var cluster = ms?.ClusterOf(paths[0]) ?? 0;
-                var (loss, acc, lr) = Step(supernet, sgd, parameters, clusters, cluster, paths, calr, cosine, step, x, y);
+                double loss, acc, lr = 0;
+                var pathCount = 1;
+                if (kshot is not null && kshot.IsSimplexStep(step))
+                {
+                    (loss, acc) = kshot.SimplexStep(x, y, rng, o.LabelSmoothing);
+                }
+                else
+                {
+                    var paths = sampler.Next(rng, o.Sampling == PathSampling.FairNas ? ms?.Decisions : null);
+                    pathCount = paths.Count;
+                    (loss, acc, lr) = Step(state, ms?.ClusterOf(paths[0]) ?? 0, paths, step, x, y);
+                }
                 losses.Add(loss);
                 lossSum += loss; accSum += acc; windowSteps++;
                 step++;
                 if (step % o.ReportEvery == 0 || step == total)
                 {
                     progress?.Report(new SupernetProgress(epoch + 1, o.Epochs, step, total, lossSum / windowSteps, accSum / windowSteps, lr,
-                        windowSteps * (double)o.BatchSize * paths.Count / Math.Max(1e-9, window.Elapsed.TotalSeconds)));
+                        windowSteps * (double)o.BatchSize * pathCount / Math.Max(1e-9, window.Elapsed.TotalSeconds)));
                     lossSum = accSum = 0; windowSteps = 0; window.Restart();
                 }
                 var stop = o.StopAtStep is { } s && step >= s;
                 var epochEnd = step % stepsPerEpoch == 0;
                 if (o.CheckpointPath is not null && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
-                    Save(o.CheckpointPath, supernet, clusters, ms, step, rng);
+                    Save(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
                 if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total);
                 if (epochEnd) break;
             }
@@ -111,10 +130,10 @@ public sealed class SupernetTrainer
         bool completed) =>
         new(step, losses, clock.Elapsed, ms?.Decisions ?? [], clusters.Sum(c => c?.ElementCount ?? 0), completed);
 
-    private (double Loss, double Accuracy, double Lr) Step(Supernet supernet, Sgd sgd, ParameterList parameters, MomentumBuffers?[] clusters,
-        int cluster, IReadOnlyList<Architecture> paths, ComplexityAwareSchedule? calr, CosineSchedule cosine, long step, Tensor x, Tensor y)
+    private (double Loss, double Accuracy, double Lr) Step(RunState state, int cluster, IReadOnlyList<Architecture> paths, long step, Tensor x, Tensor y)
     {
         var o = Options;
+        var (supernet, _, sgd, parameters, clusters, _, _, calr, cosine, kshot) = state;
         double lr, lossSum = 0, accSum = 0;
         if (calr is null) lr = cosine.At(step);
         else if (paths.Count == 1) lr = calr.LearningRate(paths[0], step);
@@ -123,6 +142,7 @@ public sealed class SupernetTrainer
         foreach (var path in paths)
         {
             using var scope = TensorScope.Begin();
+            using var mix = kshot?.MixFor(path, step); // K-shot: uniform during warm-up, the path's code after
             var logits = supernet.Forward(x, path);
             var loss = Functional.CrossEntropy(logits, y, o.LabelSmoothing);
             lossSum += loss.ToDouble();
@@ -136,10 +156,13 @@ public sealed class SupernetTrainer
         return (lossSum / paths.Count, accSum / paths.Count, lr);
     }
 
-    private void Save(string path, Supernet supernet, MomentumBuffers?[] clusters, MomentumSeparation? ms, long step, CheckpointableRandom rng)
+    private void Save(string path, Supernet supernet, MomentumBuffers?[] clusters, MomentumSeparation? ms, long step, CheckpointableRandom rng,
+        KShotController? kshot)
     {
         using var scope = TensorScope.Begin();
         var tensors = new Dictionary<string, Tensor>();
+        if (kshot?.Buffers is { } simplexBuffers)
+            for (var i = 0; i < simplexBuffers.Buffers.Count; i++) tensors[$"simplex_momentum/{i}"] = simplexBuffers.Buffers.Tensors[i];
         for (var c = 0; c < clusters.Length; c++)
             if (clusters[c] is { } set)
                 for (var i = 0; i < set.Buffers.Count; i++) tensors[$"momentum/{c}/{i}"] = set.Buffers.Tensors[i];
@@ -154,7 +177,8 @@ public sealed class SupernetTrainer
         });
     }
 
-    private (long Step, CheckpointableRandom Rng) Restore(string path, Supernet supernet, Sgd sgd, MomentumBuffers?[] clusters, MomentumSeparation? ms)
+    private (long Step, CheckpointableRandom Rng) Restore(string path, Supernet supernet, Sgd sgd, MomentumBuffers?[] clusters, MomentumSeparation? ms,
+        KShotController? kshot)
     {
         using var file = SafeTensors.Load(path);
         var meta = file.Metadata;
@@ -167,6 +191,14 @@ public sealed class SupernetTrainer
         if (meta["ms_decisions"] != string.Join(",", ms?.Decisions ?? []))
             throw new InvalidDataException($"{path} used MS decisions [{meta["ms_decisions"]}], this run draws [{string.Join(",", ms?.Decisions ?? [])}].");
         supernet.LoadStateDict(SupernetFile.Weights(file));
+        if (kshot is not null)
+        {
+            supernet.Simplex!.LoadStateDict(file.Tensors.Where(kv => kv.Key.StartsWith(SupernetFile.SimplexPrefix))
+                .ToDictionary(kv => kv.Key[SupernetFile.SimplexPrefix.Length..], kv => kv.Value));
+            using var noGrad = NoGradScope.Begin();
+            var buffers = kshot.Buffers!.Buffers.Tensors;
+            for (var i = 0; i < buffers.Count; i++) buffers[i].CopyFrom(file.Tensors[$"simplex_momentum/{i}"]);
+        }
         for (var c = 0; c < clusters.Length; c++)
         {
             if (!file.Tensors.ContainsKey($"momentum/{c}/0")) continue;

@@ -59,6 +59,9 @@ public sealed class SupernetTrainerOptions
     public string? CheckpointPath { get; set; }
     /// <summary>Steps between checkpoints (0: only at the end of each epoch).</summary>
     public int CheckpointEvery { get; set; }
+    /// <summary>K-shot NAS settings, used when the supernet holds K &gt; 1 weight copies.</summary>
+    public KShot.KShotOptions KShot { get; set; } = new();
+
     /// <summary>Stop (with a checkpoint) once this many steps are done, as an interruption would.</summary>
     public long? StopAtStep { get; set; }
 
@@ -69,7 +72,7 @@ public sealed class SupernetTrainerOptions
     internal string Fingerprint() =>
         $"{Sampling}|{SandwichRandomPaths}|{Epochs}|{BatchSize}|{LearningRate}|{MinLearningRate}|{Calr}|{GammaMax}|{EtaMin}|"
         + $"{MomentumSeparation}|{MsDecisionCount}|{string.Join(",", MsDecisions ?? [])}|{Untouched}|{Momentum}|{Nesterov}|{WeightDecay}|"
-        + $"{GradientClipNorm}|{LabelSmoothing}|{Seed}|{string.Join(",", (FixedDecisions ?? new Dictionary<int, int>()).Select(kv => $"{kv.Key}={kv.Value}"))}";
+        + $"{GradientClipNorm}|{LabelSmoothing}|{Seed}|{string.Join(",", (FixedDecisions ?? new Dictionary<int, int>()).Select(kv => $"{kv.Key}={kv.Value}"))}|{KShot.Fingerprint()}";
 }
 
 /// <summary>A progress report of supernet training.</summary>

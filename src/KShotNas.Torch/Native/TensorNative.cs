@@ -25,4 +25,5 @@ internal static unsafe partial class TensorNative
     [LibraryImport(Lib)] internal static partial int kst_tensor_item(IntPtr t, out double value);
     [LibraryImport(Lib)] internal static partial int kst_tensor_convert(IntPtr t, int kind, int arg, int arg2, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int kst_tensor_alias(IntPtr t, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int kst_tensor_set_data(IntPtr t, IntPtr source);
 }

@@ -82,6 +82,15 @@ public abstract class Module : IDisposable
         return this;
     }
 
+    /// <summary>Converts every parameter and buffer in place to <paramref name="dtype"/> (e.g. float64 for gradient checks).</summary>
+    public Module To(DType dtype)
+    {
+        using var scope = TensorScope.Begin();
+        foreach (var (_, t) in NamedParameters().Concat(NamedBuffers()))
+            if (t.DType != dtype) t.SetData(t.Detach().To(dtype));
+        return this;
+    }
+
     /// <summary>Sets evaluation mode (running statistics, no dropout).</summary>
     public Module Eval() => Train(false);
 
@@ -128,6 +137,10 @@ public abstract class Module : IDisposable
         foreach (var (_, t) in _parameters) t.Dispose();
         foreach (var (_, t) in _buffers) t.Dispose();
         foreach (var (_, c) in _children) c.Dispose();
+        OnDispose();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Frees what a derived module owns besides registered members.</summary>
+    protected virtual void OnDispose() { }
 }
