@@ -1,12 +1,13 @@
 using KShotNas.Benchmarks;
 
-// Usage: KShotNas.Benchmarks cnn|supernet [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
+// Usage: KShotNas.Benchmarks cnn|supernet|kshot [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
 var options = BenchmarkOptions.Parse(args);
 return options.Mode switch
 {
     "cnn" => CnnBenchmark.Run(options),
     "supernet" => SupernetBenchmark.Run(options),
-    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet)"),
+    "kshot" => KShotBenchmark.Run(options),
+    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, kshot)"),
 };
 
 static int Fail(string message)

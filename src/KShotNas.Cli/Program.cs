@@ -8,6 +8,7 @@ root.Subcommands.Add(TrainCnnCommand.Create("train-cnn", "Train the small baseli
 root.Subcommands.Add(SupernetTrainCommand.Create());
 root.Subcommands.Add(SupernetScoreCommand.Create());
 root.Subcommands.Add(RankCommand.Create());
+root.Subcommands.Add(CodesCommand.Create());
 root.Subcommands.Add(TrainCnnCommand.Create("run",
     "The main job. For now: train the small CNN on the full Fashion-MNIST training set and print its test accuracy."));
 try

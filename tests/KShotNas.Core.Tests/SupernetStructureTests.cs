@@ -97,8 +97,8 @@ public class SupernetStructureTests
         var stem0 = few.SubSupernets[0].Parameters()[0].ToArray<float>();
         var stem3 = few.SubSupernets[3].Parameters()[0].ToArray<float>();
         Assert.NotEqual(stem0, stem3);
-        var untouchedConv3x3InSub0 = few.SubSupernets[0].NamedParameters().Single(p => p.Name == "weights.stage0/cell0/edge0/conv3x3#0").Parameter;
-        var original = oneShot.NamedParameters().Single(p => p.Name == "weights.stage0/cell0/edge0/conv3x3#0").Parameter;
+        var untouchedConv3x3InSub0 = few.SubSupernets[0].NamedParameters().Single(p => p.Name == "weights.stage0/cell0/edge0/conv3x3").Parameter;
+        var original = oneShot.NamedParameters().Single(p => p.Name == "weights.stage0/cell0/edge0/conv3x3").Parameter;
         Assert.Equal(original.ToArray<float>(), untouchedConv3x3InSub0.ToArray<float>()); // sub 0 fixes edge 0 to 'none'
         Assert.Equal(new long[] { 2, 10 }, few.Forward(Tensor.Randn([2, 1, 8, 8]), a).Shape);
     }

@@ -98,7 +98,7 @@ public sealed class SupernetTrainingTests : IDisposable
         using var net = NewSupernet(6);
         var ckpt = Path.Combine(_dir, $"ms-{policy}.safetensors");
         var fixedCell = Enumerable.Range(0, 6).ToDictionary(e => e, _ => Nb201Space.Conv3x3);
-        var untouchedBefore = WeightOf(net, "stage0/cell0/edge0/conv1x1#0");
+        var untouchedBefore = WeightOf(net, "stage0/cell0/edge0/conv1x1");
         new SupernetTrainer(new SupernetTrainerOptions
         {
             BatchSize = 32, MomentumSeparation = true, MsDecisions = [0], FixedDecisions = fixedCell, Untouched = policy, CheckpointPath = ckpt,
@@ -107,11 +107,11 @@ public sealed class SupernetTrainingTests : IDisposable
         var sets = file.Tensors.Keys.Where(k => k.StartsWith("momentum/")).Select(k => k.Split('/')[1]).Distinct().ToArray();
         Assert.Equal(new[] { "3" }, sets);
         var names = net.NamedParameters().Select(p => p.Name).ToList();
-        var conv1 = names.IndexOf("weights.stage0/cell0/edge0/conv1x1#0");
-        var conv3 = names.IndexOf("weights.stage0/cell0/edge0/conv3x3#0");
+        var conv1 = names.IndexOf("weights.stage0/cell0/edge0/conv1x1");
+        var conv3 = names.IndexOf("weights.stage0/cell0/edge0/conv3x3");
         Assert.NotEqual(0, file.Tensors[$"momentum/3/{conv3}"].Abs().Sum().ToDouble());
         var untouchedBuffer = file.Tensors[$"momentum/3/{conv1}"].Abs().Sum().ToDouble();
-        var untouchedAfter = WeightOf(net, "stage0/cell0/edge0/conv1x1#0");
+        var untouchedAfter = WeightOf(net, "stage0/cell0/edge0/conv1x1");
         if (policy == UntouchedParameters.Skip)
         {
             Assert.Equal(0, untouchedBuffer);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KShotNas.KShot;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
 using KShotNas.Torch;
@@ -34,12 +35,18 @@ internal static class SupernetTrainCommand
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0, Description = "Seed." };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount, Description = "libtorch threads." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder." };
+        var k = new Option<int>("--k") { Description = "K-shot NAS: number of supernets mixed per path (1: one-shot).", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<int>("--warmup-epochs") { Description = "K-shot warm-up epochs with lambda = 1/K.", DefaultValueFactory = _ => 1 };
+        var simplexPaths = new Option<int>("--simplex-paths") { Description = "K-shot m: paths per simplex-net step.", DefaultValueFactory = _ => 16 };
+        var tau = new Option<double>("--tau") { Description = "K-shot simplex-net softmax temperature.", DefaultValueFactory = _ => 0.3 };
+        var widthReg = new Option<double>("--width-reg") { Description = "K-shot weight a of the width regularizer r_c.", DefaultValueFactory = _ => 1 };
+        var simplexLr = new Option<double>("--simplex-lr") { Description = "K-shot simplex-net learning rate.", DefaultValueFactory = _ => 0.05 };
         var output = new Option<string>("--out") { Description = "Checkpoint file to write (.safetensors).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out if it exists." };
         var command = new Command("supernet-train", "Train a supernet on half of the Fashion-MNIST training set and write a checkpoint.")
         {
             space, method, calr, gammaMax, ms, msEdges, msDecisions, untouched, fewShot, transfer, norm, epochs, batch, lr, minLr, clip, smoothing,
-            trainImages, seed, threads, dataDir, output, resume,
+            trainImages, seed, threads, dataDir, k, warmup, simplexPaths, tau, widthReg, simplexLr, output, resume,
         };
         command.SetAction((p, ct) =>
         {
@@ -52,18 +59,26 @@ internal static class SupernetTrainCommand
                 Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr), MinLearningRate = p.GetValue(minLr),
                 GradientClipNorm = p.GetValue(clip) > 0 ? p.GetValue(clip) : null, LabelSmoothing = p.GetValue(smoothing), Seed = p.GetValue(seed),
                 CheckpointPath = p.GetValue(output),
+                KShot = new KShotOptions
+                {
+                    WarmupEpochs = p.GetValue(warmup), SimplexPaths = p.GetValue(simplexPaths), WidthRegularization = p.GetValue(widthReg),
+                    SimplexLearningRate = p.GetValue(simplexLr),
+                },
             };
+            var kValue = p.GetValue(k);
+            if (kValue > 1 && p.GetValue(fewShot) is not null) throw new ArgumentException("K-shot and few-shot training are not combined.");
             var searchSpace = SpaceCatalog.Create(p.GetValue(space)!);
             NasData.CheckInputShape(searchSpace);
             var (train, ranking) = NasData.Load(p.GetValue(dataDir), p.GetValue(trainImages), 1);
             ranking.Dispose();
             using (train)
-            using (var supernet = SupernetFile.Create(searchSpace, 1, p.GetValue(norm), p.GetValue(fewShot) ?? -1))
+            using (var supernet = SupernetFile.Create(searchSpace, kValue, p.GetValue(norm), p.GetValue(fewShot) ?? -1))
             {
+                if (kValue > 1) supernet.Simplex = new SimplexNet(searchSpace, kValue, temperature: p.GetValue(tau));
                 var path = p.GetValue(output)!;
                 var resumeFrom = p.GetValue(resume) && File.Exists(path) ? path : null;
                 AnsiConsole.MarkupLine(Markup.Escape($"{searchSpace.Name} supernet ({supernet.ParameterCount():N0} weights), {options.Sampling}"
-                    + $"{(options.Calr ? " + CaLR" : "")}{(options.MomentumSeparation ? " + MS" : "")}{(supernet is FewShotSupernet ? " (few-shot)" : "")}, "
+                    + $"{(kValue > 1 ? $" K-shot K={kValue}" : "")}{(options.Calr ? " + CaLR" : "")}{(options.MomentumSeparation ? " + MS" : "")}{(supernet is FewShotSupernet ? " (few-shot)" : "")}, "
                     + $"{train.Count:N0} images, {options.Epochs} epochs"));
                 var steps = (long)train.BatchCount(options.BatchSize, dropLast: true) * options.Epochs;
                 if (supernet is FewShotSupernet few)

@@ -66,7 +66,7 @@ public sealed class CodeReport
         var width = K * (w + pad) + pad;
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture,
-            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{h + 90}\" font-family=\"sans-serif\" font-size=\"12\">");
+            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{h + 110}\" font-family=\"sans-serif\" font-size=\"12\">");
         svg.Append($"<rect width=\"100%\" height=\"100%\" fill=\"white\"/><text x=\"{pad}\" y=\"20\" font-size=\"15\">{Escape(title)}</text>");
         for (var k = 0; k < K; k++)
         {
@@ -86,7 +86,7 @@ public sealed class CodeReport
                 $"<text x=\"{x0}\" y=\"{y0 + h + 16}\">0</text><text x=\"{x0 + w - 8}\" y=\"{y0 + h + 16}\">1</text>"
                 + $"<text x=\"{x0 + w / 2 - 40}\" y=\"{y0 + h + 34}\">lambda_{k + 1} (mean {Mean(k):F2}, std {Std(k):F2})</text>");
         }
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{pad}\" y=\"{h + 84}\" fill=\"#555\">{Codes.Length} paths; bar height: share of paths per bin (tallest bin = full height)</text></svg>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{pad}\" y=\"{h + 100}\" fill=\"#555\">{Codes.Length} paths; bar height: share of paths per bin (tallest bin = full height)</text></svg>");
         File.WriteAllText(path, svg.ToString());
     }
 

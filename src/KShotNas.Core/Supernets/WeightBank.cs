@@ -4,13 +4,14 @@ using KShotNas.Torch.Nn;
 namespace KShotNas.Supernets;
 
 /// <summary>
-/// Every shared weight of a supernet, stored once per slot, in K independently initialized copies.
-/// <see cref="Resolve"/> gives the weight a forward pass uses: the single copy when K = 1, else the mix
-/// sum_k lambda_k theta^k with the current <see cref="Mixing"/> code, computed only for the slots a path uses.
+/// Every shared weight of a supernet, stored once per slot. With K = 1 a slot is one plain parameter (one-shot
+/// training, no overhead). With K &gt; 1 a slot is one parameter of shape [K, ...] holding K independently
+/// initialized copies, and <see cref="Resolve"/> mixes them as sum_k lambda_k theta^k in a single matrix product,
+/// only for the slots a path uses; gradients flow to every copy and to the code.
 /// </summary>
 public sealed class WeightBank : Module
 {
-    private readonly List<Tensor[]> _copies = new();
+    private readonly List<(Tensor Parameter, long[] Shape)> _slots = new();
     private readonly List<string> _names = new();
     private Tensor? _mixing;
 
@@ -25,7 +26,7 @@ public sealed class WeightBank : Module
     public int K { get; }
 
     /// <summary>Number of slots.</summary>
-    public int Count => _copies.Count;
+    public int Count => _slots.Count;
 
     /// <summary>Slot names, by slot id.</summary>
     public IReadOnlyList<string> Names => _names;
@@ -33,16 +34,21 @@ public sealed class WeightBank : Module
     /// <summary>Adds a slot of the given shape; <paramref name="init"/> runs once per copy.</summary>
     public int Add(string name, long[] shape, Action<Tensor> init)
     {
-        var copies = new Tensor[K];
-        for (var k = 0; k < K; k++)
+        Tensor parameter;
+        if (K == 1)
         {
-            var t = Tensor.Empty(shape).DetachFromScope();
-            init(t);
-            copies[k] = RegisterParameter($"{name}#{k}", t);
+            parameter = Tensor.Empty(shape).DetachFromScope();
+            init(parameter);
         }
-        _copies.Add(copies);
+        else
+        {
+            parameter = Tensor.Empty([K, .. shape]).DetachFromScope();
+            using var scope = TensorScope.Begin();
+            for (var k = 0; k < K; k++) init(parameter.Narrow(0, k, 1).Reshape(shape));
+        }
+        _slots.Add((RegisterParameter(name, parameter), shape));
         _names.Add(name);
-        return _copies.Count - 1;
+        return _slots.Count - 1;
     }
 
     /// <summary>Adds a convolution weight [out, in/groups, k, k] with PyTorch's default initialization.</summary>
@@ -57,8 +63,18 @@ public sealed class WeightBank : Module
             Add(name + "/bias", [outFeatures], t => Init.Uniform(t, -bound, bound)));
     }
 
-    /// <summary>Copy <paramref name="k"/> of a slot.</summary>
-    public Tensor Copy(int slot, int k) => _copies[slot][k];
+    /// <summary>The parameter behind a slot: the weight itself when K = 1, the [K, ...] stack otherwise.</summary>
+    public Tensor Parameter(int slot) => _slots[slot].Parameter;
+
+    /// <summary>
+    /// Copy <paramref name="k"/> of a slot: the parameter itself when K = 1, else a view into the stack (owned by the
+    /// caller's scope; writing into it writes the copy).
+    /// </summary>
+    public Tensor Copy(int slot, int k)
+    {
+        var (p, shape) = _slots[slot];
+        return K == 1 ? p : p.Narrow(0, k, 1).Reshape(shape);
+    }
 
     /// <summary>
     /// The code lambda (a [K] tensor) mixing the copies, or null for the uniform 1/K. The bank does not own it.
@@ -78,17 +94,10 @@ public sealed class WeightBank : Module
     /// <summary>The weight of a slot for the current forward pass (owned by the bank when K = 1, else by the caller's scope).</summary>
     public Tensor Resolve(int slot)
     {
-        var copies = _copies[slot];
-        if (K == 1) return copies[0];
-        if (_mixing is null)
-        {
-            var sum = copies[0].Add(copies[1]);
-            for (var k = 2; k < K; k++) sum = sum.Add(copies[k]);
-            return sum.Div(K);
-        }
-        var merged = copies[0].Mul(_mixing.Narrow(0, 0, 1));
-        for (var k = 1; k < K; k++) merged = merged.Add(copies[k].Mul(_mixing.Narrow(0, k, 1)));
-        return merged;
+        var (p, shape) = _slots[slot];
+        if (K == 1) return p;
+        if (_mixing is null) return p.Mean([0]);
+        return _mixing.Unsqueeze(0).MatMul(p.Reshape(K, -1)).Reshape(shape);
     }
 
     /// <summary>Not a stand-alone layer: supernets call <see cref="Resolve"/>.</summary>
