@@ -9,6 +9,8 @@ root.Subcommands.Add(SupernetTrainCommand.Create());
 root.Subcommands.Add(SupernetScoreCommand.Create());
 root.Subcommands.Add(RankCommand.Create());
 root.Subcommands.Add(CodesCommand.Create());
+root.Subcommands.Add(SearchCommands.Search());
+root.Subcommands.Add(SearchCommands.Benchmark());
 root.Subcommands.Add(TrainCnnCommand.Create("run",
     "The main job. For now: train the small CNN on the full Fashion-MNIST training set and print its test accuracy."));
 try

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using KShotNas.Evaluation;
+using KShotNas.Search;
+using KShotNas.Search.Strategies;
+using KShotNas.Spaces;
+using KShotNas.Supernets;
+using KShotNas.Torch;
+using KShotNas.Training;
+using Spectre.Console;
+
+namespace KShotNas.Cli.Commands;
+
+/// <summary>`kshotnas search` and `kshotnas search-benchmark`.</summary>
+internal static class SearchCommands
+{
+    public static Command Search()
+    {
+        var table = new Option<string?>("--table") { Description = "Tabular benchmark as evaluator (.json NAS-Bench-Macro layout, or .csv arch,accuracy[,params,flops])." };
+        var space = new Option<string?>("--space") { Description = "Space of --table (default nas-bench-macro for .json)." };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Supernet checkpoint as evaluator (scores on the ranking half of Fashion-MNIST)." };
+        var strategy = new Option<string>("--strategy") { Description = $"One of {string.Join(", ", StrategyFactory.Names)}.", DefaultValueFactory = _ => "evolution" };
+        var budget = new Option<int>("--budget") { Description = "Evaluations (queries).", DefaultValueFactory = _ => 1000 };
+        var maxFlops = new Option<long?>("--max-flops") { Description = "Hard FLOPs (MACs) limit." };
+        var maxParams = new Option<long?>("--max-params") { Description = "Hard parameter limit." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
+        var rankImages = new Option<int>("--rank-images") { Description = "Ranking images per candidate (supernet evaluator).", DefaultValueFactory = _ => 1024 };
+        var output = new Option<string>("--out") { Description = "Folder for result.json, candidates.csv, pareto.svg and state.json.", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue from --out/state.json." };
+        var command = new Command("search", "Search a space under FLOPs/params limits with a table or a supernet as evaluator.")
+        {
+            table, space, checkpoint, strategy, budget, maxFlops, maxParams, seed, rankImages, output, resume,
+        };
+        command.SetAction((p, ct) =>
+        {
+            if ((p.GetValue(table) is null) == (p.GetValue(checkpoint) is null)) throw new ArgumentException("Give exactly one of --table or --checkpoint.");
+            var constraints = new SearchConstraints(p.GetValue(maxFlops), p.GetValue(maxParams));
+            var dir = p.GetValue(output)!;
+            SearchResult result;
+            SearchSpace searchSpace;
+            if (p.GetValue(table) is { } tablePath)
+            {
+                searchSpace = SpaceCatalog.Create(p.GetValue(space) ?? (tablePath.EndsWith(".json") ? "nas-bench-macro" : throw new ArgumentException("--space is required for a .csv table.")));
+                var evaluator = TabularBenchmark.Load(tablePath, searchSpace);
+                result = Run(searchSpace, evaluator, p.GetValue(strategy)!, constraints, p.GetValue(seed), p.GetValue(budget), dir, p.GetValue(resume), ct);
+                AnsiConsole.WriteLine($"table best: {searchSpace.Format(evaluator.Best.Key)} {evaluator.Best.Value.Accuracy:F2}; top-1% threshold {evaluator.TopOnePercentThreshold:F2}");
+            }
+            else
+            {
+                TorchRuntime.Threads = Environment.ProcessorCount;
+                using var supernet = SupernetFile.Load(p.GetValue(checkpoint)!);
+                searchSpace = supernet.Space;
+                NasData.CheckInputShape(searchSpace);
+                var (train, ranking) = NasData.Load(null, supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(rankImages));
+                using (train)
+                using (ranking)
+                    result = Run(searchSpace, new SupernetScorer(supernet, ranking, train), p.GetValue(strategy)!, constraints, p.GetValue(seed),
+                        p.GetValue(budget), dir, p.GetValue(resume), ct);
+            }
+            File.WriteAllText(Path.Combine(dir, "pareto.svg"), result.Svg(p.GetValue(maxFlops)));
+            var best = result.Best;
+            AnsiConsole.WriteLine($"{result.Candidates.Count} candidates; best {best.Arch}: accuracy {best.Result.Accuracy:G5}, {best.Result.Flops:N0} FLOPs, "
+                                  + $"{best.Result.Params:N0} params; Pareto front {result.ParetoFront.Count}; written to {dir}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static SearchResult Run(SearchSpace space, IArchitectureEvaluator evaluator, string strategyName, SearchConstraints constraints, ulong seed,
+        int budget, string dir, bool resume, CancellationToken ct)
+    {
+        var strategy = StrategyFactory.Create(strategyName, space, constraints, seed);
+        var statePath = Path.Combine(dir, "state.json");
+        if (resume && File.Exists(statePath)) strategy.RestoreState(File.ReadAllText(statePath));
+        Directory.CreateDirectory(dir);
+        SearchResult result;
+        try
+        {
+            result = ProgressDisplay.Run<SearchProgress, SearchResult>(budget, q => q.Queries, q => $"query {q.Queries}/{q.Budget}, best {q.BestAccuracy:G5}",
+                progress => SearchRunner.Run(strategy, evaluator, space, budget, progress, ct));
+        }
+        finally
+        {
+            File.WriteAllText(statePath, strategy.SaveState()); // an interrupted search resumes with --resume
+        }
+        result.Save(dir);
+        return result;
+    }
+
+    public static Command Benchmark()
+    {
+        var table = new Option<string>("--table") { Description = "Tabular benchmark (.json or .csv).", Required = true };
+        var space = new Option<string?>("--space") { Description = "Space of the table (default nas-bench-macro for .json)." };
+        var strategies = new Option<string[]>("--strategies") { Description = "Strategies to compare.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["random", "evolution", "regularized-evolution"] };
+        var seeds = new Option<int>("--seeds") { Description = "Runs per strategy.", DefaultValueFactory = _ => 20 };
+        var budgets = new Option<int[]>("--budgets") { Description = "Query budgets to report.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [100, 300, 1000] };
+        var output = new Option<string?>("--out") { Description = "Write the Markdown table here too." };
+        var command = new Command("search-benchmark", "Run strategies over many seeds on a table: best accuracy per budget, top-1% share, queries to top 1%.")
+        {
+            table, space, strategies, seeds, budgets, output,
+        };
+        command.SetAction((p, ct) =>
+        {
+            var path = p.GetValue(table)!;
+            var searchSpace = SpaceCatalog.Create(p.GetValue(space) ?? (path.EndsWith(".json") ? "nas-bench-macro" : throw new ArgumentException("--space is required for a .csv table.")));
+            var bench = TabularBenchmark.Load(path, searchSpace);
+            var b = p.GetValue(budgets)!;
+            var stats = StrategyBenchmark.Run(bench, p.GetValue(strategies)!, p.GetValue(seeds), b, cancellationToken: ct);
+            var md = StrategyBenchmark.Markdown(stats, b, bench);
+            Console.WriteLine(md);
+            if (p.GetValue(output) is { } o) File.WriteAllText(o, md);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}
