@@ -17,7 +17,8 @@ try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is NativeLibraryException or TorchException or IOException or ArgumentException or FormatException
+catch (Exception e) when (e is NativeLibraryException or TorchException or IOException or InvalidDataException or KeyNotFoundException
+                           or ArgumentException or FormatException
                            or NotSupportedException or OperationCanceledException)
 {
     // Expected failures (bad input, missing files, native errors) get one clear line, not a stack trace.

@@ -78,3 +78,14 @@ internal static class SearchJson
 
     public static readonly System.Text.Json.JsonSerializerOptions Indented = new(Options) { WriteIndented = true };
 }
+
+/// <summary>
+/// Adds a user-supplied objective to minimize (e.g. latency measured on the target device) to another
+/// evaluator's results, for NSGA-II's <see cref="Strategies.Nsga2Objectives.Extra"/>.
+/// </summary>
+public sealed class ExtraObjectiveEvaluator(IArchitectureEvaluator inner, Func<Architecture, double> objective) : IArchitectureEvaluator
+{
+    /// <inheritdoc />
+    public IReadOnlyList<Evaluation> Evaluate(IReadOnlyList<Architecture> architectures, CancellationToken cancellationToken = default) =>
+        inner.Evaluate(architectures, cancellationToken).Select((e, i) => e with { Extra = objective(architectures[i]) }).ToArray();
+}

@@ -78,6 +78,23 @@ public class SearchTests
     }
 
     [Fact]
+    public void Nsga2TradesAccuracyAgainstAUserObjective()
+    {
+        var table = Macro.Value;
+        // a made-up "latency": identity layers are free, blocks cost their option index
+        var evaluator = new ExtraObjectiveEvaluator(table, a => a.Choices.Sum());
+        var nsga = new Nsga2(table.Space, seed: 2, objectives: new Nsga2Objectives(Flops: false, Params: false, Extra: true));
+        var result = SearchRunner.Run(nsga, evaluator, table.Space, 400);
+        Assert.All(result.Candidates, c => Assert.False(double.IsNaN(c.Result.Extra)));
+        var objectives = result.Candidates.Select(c => new[] { -c.Result.Accuracy, c.Result.Extra }).ToList();
+        var front = Pareto.NonDominatedSort(objectives)[0].Select(i => result.Candidates[i]).ToList();
+        Assert.Contains(front, c => c.Result.Extra == 0);            // the cheapest end: all identities
+        Assert.True(front.Count >= 5, $"front of {front.Count}");   // a spread of trade-offs, not one point
+        Assert.Throws<InvalidOperationException>(() => SearchRunner.Run(
+            new Nsga2(table.Space, objectives: new Nsga2Objectives(Extra: true)), table, table.Space, 120));
+    }
+
+    [Fact]
     public void NonDominatedSortingAndCrowdingOnHandMadeCases()
     {
         // minimize both: (1,5) (2,2) (5,1) are mutually non-dominated; (3,3) is dominated by (2,2); (6,6) by all

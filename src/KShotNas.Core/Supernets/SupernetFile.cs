@@ -13,6 +13,9 @@ namespace KShotNas.Supernets;
 /// </summary>
 public static class SupernetFile
 {
+    /// <summary>Layout version of supernet files (v2: K copies stacked in one [K, ...] parameter per slot).</summary>
+    public const string Format = "kshotnas-supernet-v2";
+
     /// <summary>Prefix of the supernet's tensors in a file.</summary>
     public const string Prefix = "supernet/";
 
@@ -58,6 +61,9 @@ public static class SupernetFile
     {
         using var file = SafeTensors.Load(path);
         var m = file.Metadata;
+        if (m.TryGetValue("layout", out var layout) ? layout != Format : true)
+            throw new InvalidDataException($"{path} was written with supernet layout '{(layout ?? "unknown")}', this version reads '{Format}'; "
+                                           + "retrain the supernet (or use the KShotNas version that wrote it).");
         foreach (var key in new[] { "space_config", "k", "norm", "few_shot_split" })
             if (!m.ContainsKey(key)) throw new InvalidDataException($"{path} is not a KShotNas supernet file (metadata '{key}' missing).");
         var supernet = Create(SpaceCatalog.Create(m["space_config"]), int.Parse(m["k"], CultureInfo.InvariantCulture),
@@ -90,7 +96,8 @@ public static class SupernetFile
             foreach (var (k, v) in simplex.StateDict()) tensors[SimplexPrefix + k] = v;
         if (extraTensors is not null) foreach (var (k, v) in extraTensors) tensors[k] = v;
         var meta = Describe(supernet);
-        meta["format"] = meta.GetValueOrDefault("format", "kshotnas-supernet-v1");
+        meta["format"] = Format;
+        meta["layout"] = Format;
         if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) meta[k] = v;
         SafeTensors.Save(path, tensors, meta);
     }

@@ -18,7 +18,7 @@ namespace KShotNas.Training;
 /// </summary>
 public sealed class SupernetTrainer
 {
-    private const string Format = "kshotnas-supernet-training-v1";
+    private const string Format = "kshotnas-supernet-training-v2";
 
     /// <summary>Creates a trainer.</summary>
     public SupernetTrainer(SupernetTrainerOptions? options = null)

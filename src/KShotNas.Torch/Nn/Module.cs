@@ -116,7 +116,7 @@ public abstract class Module : IDisposable
             var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
             if (missing.Count > 0 || unexpected.Count > 0)
                 throw new ArgumentException(
-                    $"State does not match {GetType().Name}: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}].");
+                    $"State does not match {GetType().Name}: {missing.Count} missing {Few(missing)}, {unexpected.Count} unexpected {Few(unexpected)}.");
         }
         using var noGrad = NoGradScope.Begin();
         foreach (var (name, target) in own)
@@ -128,6 +128,9 @@ public abstract class Module : IDisposable
             target.CopyFrom(source);
         }
     }
+
+    private static string Few(List<string> names) =>
+        "[" + string.Join(", ", names.Take(5)) + (names.Count > 5 ? ", ..." : "") + "]";
 
     /// <summary>Frees the parameters, buffers and sub-modules.</summary>
     public void Dispose()
