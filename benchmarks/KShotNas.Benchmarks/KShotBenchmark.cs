@@ -79,15 +79,7 @@ public static class KShotBenchmark
                     {
                         Epochs = epochs, BatchSize = 64, Seed = (ulong)seed, KShot = new KShotOptions { WarmupEpochs = 0, SimplexPaths = 4, WidthRegularization = a },
                     }).Fit(net, data);
-                    double weighted = 0, weights = 0;
-                    foreach (var (p, q) in pairs)
-                    {
-                        var c = net.Simplex.CodeValues([p, q]);
-                        var w = reg.Distance(p, q);
-                        weighted += w * c[0].Zip(c[1], (u, v) => (double)(u - v) * (u - v)).Sum();
-                        weights += w;
-                    }
-                    row.Add(weighted / weights);
+                    row.Add(reg.WeightedCodeDistance(net.Simplex, pairs));
                 }
                 Console.WriteLine($"{epochs,6}  {seed,4}  {row[0],-8:F4}  {row[1],-8:F4}  {row[2],-8:F4}");
             }

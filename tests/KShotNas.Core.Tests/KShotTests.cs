@@ -10,19 +10,12 @@ namespace KShotNas.Core.Tests;
 
 public sealed class KShotTests : IDisposable
 {
-    private static readonly Nb201Space Tiny = new(new Nb201Options(C: 4, N: 1, InputChannels: 1, InputSize: 8, Classes: 10));
+    private static readonly Nb201Space Tiny = TestData.Tiny;
     private readonly string _dir = Directory.CreateTempSubdirectory("kshotnas-ks-").FullName;
 
     public KShotTests() => TorchRuntime.Threads = 2;
 
     public void Dispose() => Directory.Delete(_dir, true);
-
-    private static ImageDataset Synthetic(int n, ulong seed, int channels = 1, int size = 8)
-    {
-        TorchRuntime.ManualSeed(seed);
-        using var scope = TensorScope.Begin();
-        return new ImageDataset(Tensor.Randn([n, channels, size, size]), Tensor.RandInt(0, 10, [n]), 10);
-    }
 
     private static Nb201Supernet KShotSupernet(int k, ulong seed, Nb201Space? space = null)
     {
@@ -35,7 +28,7 @@ public sealed class KShotTests : IDisposable
     [Fact]
     public void KEqualsOneIsExactlyTheOneShotRun()
     {
-        using var data = Synthetic(256, 1);
+        using var data = TestData.Synthetic(256, 1);
         var plain = new SupernetTrainerOptions { Epochs = 2, BatchSize = 32, Seed = 5, Calr = true, MomentumSeparation = true };
         var kshot = new SupernetTrainerOptions
         {
@@ -178,18 +171,7 @@ public sealed class KShotTests : IDisposable
         var batch = Enumerable.Range(0, 16).Select(_ => space.Sample(rng)).ToList();
         TorchRuntime.ManualSeed(4);
         using var simplex = new SimplexNet(space, 3);
-        double HeldOutDistance()
-        {
-            double weighted = 0, weights = 0;
-            foreach (var (p, q) in pairs)
-            {
-                var c = simplex.CodeValues([p, q]);
-                var w = reg.Distance(p, q);
-                weighted += w * c[0].Zip(c[1], (u, v) => (double)(u - v) * (u - v)).Sum();
-                weights += w;
-            }
-            return weighted / weights;
-        }
+        double HeldOutDistance() => reg.WeightedCodeDistance(simplex, pairs);
         var before = HeldOutDistance();
         using (var sgd = new KShotNas.Torch.Optim.Sgd(simplex.Parameters(), new() { LearningRate = 0.05, Momentum = 0.9 }))
             for (var step = 0; step < 20; step++)
@@ -206,7 +188,7 @@ public sealed class KShotTests : IDisposable
     [Fact]
     public void KShotCheckpointsResumeExactlyAndReloadTheSimplexNet()
     {
-        using var data = Synthetic(256, 7);
+        using var data = TestData.Synthetic(256, 7);
         SupernetTrainerOptions Options(string? ckpt = null, long? stop = null) => new()
         {
             Epochs = 2, BatchSize = 32, Seed = 3, CheckpointPath = ckpt, StopAtStep = stop,

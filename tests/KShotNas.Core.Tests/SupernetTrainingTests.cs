@@ -11,19 +11,12 @@ namespace KShotNas.Core.Tests;
 
 public sealed class SupernetTrainingTests : IDisposable
 {
-    private static readonly Nb201Space Tiny = new(new Nb201Options(C: 4, N: 1, InputChannels: 1, InputSize: 8, Classes: 10));
+    private static readonly Nb201Space Tiny = TestData.Tiny;
     private readonly string _dir = Directory.CreateTempSubdirectory("kshotnas-sn-").FullName;
 
     public SupernetTrainingTests() => TorchRuntime.Threads = 2;
 
     public void Dispose() => Directory.Delete(_dir, true);
-
-    private static ImageDataset Synthetic(int n, ulong seed)
-    {
-        TorchRuntime.ManualSeed(seed);
-        using var scope = TensorScope.Begin();
-        return new ImageDataset(Tensor.Randn([n, 1, 8, 8]), Tensor.RandInt(0, 10, [n]), 10);
-    }
 
     private static Nb201Supernet NewSupernet(ulong seed, SupernetNorm norm = SupernetNorm.BatchStatistics)
     {
@@ -51,7 +44,7 @@ public sealed class SupernetTrainingTests : IDisposable
     [Fact]
     public void ResumedRunEndsWhereAnUninterruptedOneEnds()
     {
-        using var data = Synthetic(256, 3);
+        using var data = TestData.Synthetic(256, 3);
         SupernetTrainerOptions Options(string? checkpoint = null, long? stop = null) => new()
         {
             Epochs = 2, BatchSize = 32, Seed = 11, MomentumSeparation = true, Calr = true, CheckpointPath = checkpoint, StopAtStep = stop,
@@ -94,7 +87,7 @@ public sealed class SupernetTrainingTests : IDisposable
     [InlineData(UntouchedParameters.UpdateWithZeroGradient)]
     public void MomentumSeparationTouchesOnlyTheActiveCluster(UntouchedParameters policy)
     {
-        using var data = Synthetic(64, 4);
+        using var data = TestData.Synthetic(64, 4);
         using var net = NewSupernet(6);
         var ckpt = Path.Combine(_dir, $"ms-{policy}.safetensors");
         var fixedCell = Enumerable.Range(0, 6).ToDictionary(e => e, _ => Nb201Space.Conv3x3);
@@ -154,7 +147,7 @@ public sealed class SupernetTrainingTests : IDisposable
     [Fact]
     public void RecalibratedEvaluationUsesRunningStatistics()
     {
-        using var data = Synthetic(256, 8);
+        using var data = TestData.Synthetic(256, 8);
         using var net = NewSupernet(2, SupernetNorm.Recalibrated);
         new SupernetTrainer(new SupernetTrainerOptions { BatchSize = 32, Seed = 2 }).Fit(net, data);
         var cells = new[] { Tiny.Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|") };

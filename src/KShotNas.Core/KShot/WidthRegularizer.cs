@@ -32,6 +32,23 @@ public sealed class WidthRegularizer
         return sum / layers;
     }
 
+    /// <summary>
+    /// The width-weighted mean squared code distance over <paramref name="pairs"/>:
+    /// sum d_w ||lambda_p - lambda_q||^2 / sum d_w. How far a simplex-net keeps different widths apart.
+    /// </summary>
+    public double WeightedCodeDistance(SimplexNet simplex, IEnumerable<(Architecture P, Architecture Q)> pairs)
+    {
+        double weighted = 0, weights = 0;
+        foreach (var (p, q) in pairs)
+        {
+            var codes = simplex.CodeValues([p, q]);
+            var w = Distance(p, q);
+            weighted += w * codes[0].Zip(codes[1], (u, v) => (double)(u - v) * (u - v)).Sum();
+            weights += w;
+        }
+        return weights == 0 ? 0 : weighted / weights;
+    }
+
     /// <summary>r_c for codes [m, K] of <paramref name="paths"/> (a scalar tensor with gradient to the codes).</summary>
     public Tensor Term(Tensor codes, IReadOnlyList<Architecture> paths)
     {
