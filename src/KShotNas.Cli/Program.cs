@@ -11,8 +11,10 @@ root.Subcommands.Add(RankCommand.Create());
 root.Subcommands.Add(CodesCommand.Create());
 root.Subcommands.Add(SearchCommands.Search());
 root.Subcommands.Add(SearchCommands.Benchmark());
-root.Subcommands.Add(TrainCnnCommand.Create("run",
-    "The main job. For now: train the small CNN on the full Fashion-MNIST training set and print its test accuracy."));
+root.Subcommands.Add(RetrainCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

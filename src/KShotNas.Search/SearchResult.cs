@@ -90,7 +90,7 @@ public sealed class SearchResult
         foreach (var c in accFront)
             s.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(c.Result.Flops):F1}\" cy=\"{Y(c.Result.Accuracy):F1}\" r=\"4\" fill=\"#1f4e8c\"><title>{Escape(c.Arch)}</title></circle>");
         s.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(Best.Result.Flops):F1}\" cy=\"{Y(Best.Result.Accuracy):F1}\" r=\"7\" fill=\"none\" stroke=\"#d48a00\" stroke-width=\"2.5\"/>");
-        s.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"42\" fill=\"#555\">line: accuracy/FLOPs Pareto front; ring: best {Escape(Best.Arch)} ({Best.Result.Accuracy:G4})</text></svg>");
+        s.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"42\" fill=\"#555\">line: accuracy/FLOPs Pareto front; ring: best {Escape(Best.Arch.Length > 48 ? Best.Arch[..45] + "..." : Best.Arch)} ({Best.Result.Accuracy:G4})</text></svg>");
         return s.ToString();
     }
 

@@ -60,7 +60,10 @@ public sealed class CodeReport
     }
 
     /// <summary>Writes an SVG with one histogram (20 bins over [0, 1]) per component.</summary>
-    public void WriteSvg(string path, string title)
+    public void WriteSvg(string path, string title) => File.WriteAllText(path, Svg(title));
+
+    /// <summary>The SVG of one histogram (20 bins over [0, 1]) per component.</summary>
+    public string Svg(string title)
     {
         const int bins = 20, w = 260, h = 180, pad = 30;
         var width = K * (w + pad) + pad;
@@ -87,7 +90,7 @@ public sealed class CodeReport
                 + $"<text x=\"{x0 + w / 2 - 40}\" y=\"{y0 + h + 34}\">lambda_{k + 1} (mean {Mean(k):F2}, std {Std(k):F2})</text>");
         }
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{pad}\" y=\"{h + 100}\" fill=\"#555\">{Codes.Length} paths; bar height: share of paths per bin (tallest bin = full height)</text></svg>");
-        File.WriteAllText(path, svg.ToString());
+        return svg.ToString();
     }
 
     private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

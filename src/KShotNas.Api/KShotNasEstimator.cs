@@ -1,0 +1,125 @@
+using KShotNas.Data;
+using KShotNas.Deployment;
+using KShotNas.Evaluation;
+using KShotNas.KShot;
+using KShotNas.Search;
+using KShotNas.Spaces;
+using KShotNas.Supernets;
+using KShotNas.Torch;
+using KShotNas.Training;
+
+namespace KShotNas.Api;
+
+/// <summary>Options of <see cref="KShotNasEstimator"/>: the whole NAS path in one place.</summary>
+public sealed class KShotNasOptions
+{
+    /// <summary>Space descriptor (see SpaceCatalog); its input shape must match the data.</summary>
+    public string Space { get; set; } = "nb201:fashion-small";
+    /// <summary>Supernet training: sampling, CaLR, MS, epochs, K-shot settings.</summary>
+    public SupernetTrainerOptions Supernet { get; set; } = new() { Calr = true, MomentumSeparation = true, Epochs = 3 };
+    /// <summary>K: 1 for one-shot training, more for K-shot NAS.</summary>
+    public int K { get; set; } = 4;
+    /// <summary>Search strategy name (random, exhaustive, evolution, regularized-evolution, nsga2).</summary>
+    public string Strategy { get; set; } = "evolution";
+    /// <summary>Candidates evaluated by the search.</summary>
+    public int SearchBudget { get; set; } = 200;
+    /// <summary>Hard limits of the search.</summary>
+    public SearchConstraints Constraints { get; set; } = SearchConstraints.None;
+    /// <summary>Validation images used to score each candidate with the supernet.</summary>
+    public int ScoringImages { get; set; } = 512;
+    /// <summary>Retraining of the found architecture from scratch (cosine SGD).</summary>
+    public ClassifierTrainerOptions Retrain { get; set; } = new() { Epochs = 3 };
+    /// <summary>libtorch threads.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>Seed of initialization, sampling and search.</summary>
+    public ulong Seed { get; set; }
+}
+
+/// <summary>A stage of <see cref="KShotNasEstimator.Fit"/> and its progress, for IProgress reporting.</summary>
+public sealed record NasProgress(string Stage, long Done, long Total, string Detail);
+
+/// <summary>What Fit recorded besides the model: curves and codes for reports.</summary>
+public sealed class FitRecord
+{
+    /// <summary>Supernet training loss per step.</summary>
+    public List<double> SupernetLosses { get; } = new();
+    /// <summary>Retraining progress reports (loss, accuracy by step).</summary>
+    public List<TrainingProgress> Retraining { get; } = new();
+    /// <summary>The codes of the search's candidates (K-shot only).</summary>
+    public CodeReport? Codes { get; set; }
+    /// <summary>Wall time per stage.</summary>
+    public Dictionary<string, TimeSpan> Durations { get; } = new();
+}
+
+/// <summary>
+/// The NAS path as one ML.NET-style estimator: <see cref="Fit"/> trains a (K-shot) supernet with CaLR and MS on
+/// the training data, searches under the constraints with the supernet scoring candidates on the validation data,
+/// retrains the best architecture from scratch, and returns it as a <see cref="KShotNasModel"/>.
+/// </summary>
+public sealed class KShotNasEstimator(KShotNasOptions options)
+{
+    /// <summary>The options.</summary>
+    public KShotNasOptions Options { get; } = options;
+
+    /// <summary>Details of the last <see cref="Fit"/> (curves, codes, durations).</summary>
+    public FitRecord Record { get; private set; } = new();
+
+    /// <summary>Runs the whole path; progress by stage; cancellable between steps.</summary>
+    public KShotNasModel Fit(ImageDataset train, ImageDataset validation, IProgress<NasProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var o = Options;
+        Record = new FitRecord();
+        TorchRuntime.Threads = o.Threads;
+        TorchRuntime.ManualSeed(o.Seed);
+        var space = SpaceCatalog.Create(o.Space);
+        var (c, h, w, classes) = space.InputShape;
+        if (!train.ImageShape.SequenceEqual(new long[] { c, h, w }) || train.Classes != classes)
+            throw new ArgumentException($"Space {o.Space} takes {c}x{h}x{w} images and {classes} classes; the data has "
+                                        + $"{string.Join("x", train.ImageShape)} images and {train.Classes} classes.");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var supernet = SupernetFile.Create(space, o.K);
+        if (o.K > 1) supernet.Simplex = new SimplexNet(space, o.K);
+        var supernetOptions = o.Supernet.Clone();
+        supernetOptions.Seed = o.Seed;
+        var result = new SupernetTrainer(supernetOptions).Fit(supernet, train,
+            new Relay<SupernetProgress>(p => progress?.Report(new NasProgress("supernet", p.Step, p.TotalSteps, $"loss {p.Loss:F3}"))), cancellationToken);
+        Record.SupernetLosses.AddRange(result.StepLosses);
+        Record.Durations["supernet"] = clock.Elapsed;
+
+        clock.Restart();
+        using var scoring = validation.Subset(Math.Min(o.ScoringImages, validation.Count), (int)(o.Seed % int.MaxValue));
+        var scorer = new SupernetScorer(supernet, scoring, options: new SupernetEvaluatorOptions { BatchSize = o.ScoringImages });
+        var strategy = StrategyFactory.Create(o.Strategy, space, o.Constraints, o.Seed);
+        var report = SearchRunner.Run(strategy, scorer, space, o.SearchBudget,
+            new Relay<SearchProgress>(p => progress?.Report(new NasProgress("search", p.Queries, p.Budget, $"best {p.BestAccuracy:P1}"))), cancellationToken);
+        if (supernet.Simplex is { } simplex)
+            Record.Codes = new CodeReport(simplex, report.Candidates.Select(x => space.Parse(x.Arch)).ToList());
+        Record.Durations["search"] = clock.Elapsed;
+
+        clock.Restart();
+        TorchRuntime.ManualSeed(o.Seed + 1);
+        var network = new StandaloneNetwork(space, space.Parse(report.Best.Arch));
+        try
+        {
+            new ClassifierTrainer(o.Retrain).Fit(network, train, validation, new Relay<TrainingProgress>(p =>
+            {
+                Record.Retraining.Add(p);
+                progress?.Report(new NasProgress("retrain", p.Step, p.TotalSteps, $"loss {p.Loss:F3}"));
+            }), cancellationToken);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        Record.Durations["retrain"] = clock.Elapsed;
+        return new KShotNasModel(network, report);
+    }
+
+    /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class Relay<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
