@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks against PyTorch eager (Debian python3-torch), each a ratio in one run: `benchmarks/run.sh cnn|supernet|kshot [options]`.
+# Benchmarks against PyTorch eager (Debian python3-torch), each a ratio in one run: `benchmarks/run.sh cnn|supernet|kshot|inference [options]`.
 # Options: --threads N --batch B --steps S --warmup W --rounds R.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

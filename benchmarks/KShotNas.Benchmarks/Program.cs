@@ -1,13 +1,14 @@
 using KShotNas.Benchmarks;
 
-// Usage: KShotNas.Benchmarks cnn|supernet|kshot [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
+// Usage: KShotNas.Benchmarks cnn|supernet|kshot|inference [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
 var options = BenchmarkOptions.Parse(args);
 return options.Mode switch
 {
     "cnn" => CnnBenchmark.Run(options),
     "supernet" => SupernetBenchmark.Run(options),
     "kshot" => KShotBenchmark.Run(options),
-    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, kshot)"),
+    "inference" => InferenceBenchmark.Run(options),
+    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, kshot, inference)"),
 };
 
 static int Fail(string message)

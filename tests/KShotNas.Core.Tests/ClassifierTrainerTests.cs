@@ -27,6 +27,22 @@ public class ClassifierTrainerTests
         Assert.True(reports[^1].Loss < reports[0].Loss, "loss should fall");
     }
 
+    /// <summary>The seeds' RMSProp recipe (warm-up, step decay, EMA weights kept at the end) also learns in one epoch.</summary>
+    [Fact]
+    public void RmsPropRecipeWithEmaLearns()
+    {
+        TorchRuntime.ManualSeed(0);
+        using var full = FashionMnist.Load(DataSplit.Train);
+        using var train = full.Subset(10000, seed: 0);
+        using var test = FashionMnist.Load(DataSplit.Test);
+        using var model = new SmallCnn();
+        var reports = new List<TrainingProgress>();
+        var result = new ClassifierTrainer(new ClassifierTrainerOptions { Epochs = 1, Recipe = TrainingRecipe.RmsPropEma, ReportEvery = 10 })
+            .Fit(model, train, test, new SyncProgress<TrainingProgress>(reports.Add));
+        Assert.True(result.TestAccuracy >= 0.70, $"test accuracy {result.TestAccuracy:P1}");
+        Assert.True(reports[0].LearningRate < reports[^5].LearningRate, "linear warm-up raises the rate first");
+    }
+
     [Fact]
     public void TrainingHonoursCancellation()
     {

@@ -149,5 +149,12 @@ public class OptimTests
         p.Fill(10);
         ema.Update();
         Close([1], ema.Averages[0].ToArray<float>(), 1e-6);
+        // TensorFlow's warm-up: update 0 uses min(0.9, 1/10) = 0.1, so the average moves 90% of the way
+        var q = T([0], 1);
+        using var warm = new ExponentialMovingAverage([q], 0.9, warmupDecay: true);
+        q.Fill(10);
+        warm.Update();
+        Close([9], warm.Averages[0].ToArray<float>(), 1e-5);
+        Assert.Equal(1, warm.Updates);
     }
 }

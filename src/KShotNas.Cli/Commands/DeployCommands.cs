@@ -21,10 +21,11 @@ internal static class RetrainCommand
         var images = new Option<int?>("--train-images") { Description = "Use this many training images (default all 60,000)." };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var recipe = new Option<TrainingRecipe>("--recipe") { Description = "CosineSgd or RmsPropEma (warm-up, step decay, EMA).", DefaultValueFactory = _ => TrainingRecipe.CosineSgd };
         var output = new Option<string>("--out") { Description = "Model file to write (.safetensors).", Required = true };
         var command = new Command("retrain", "Train an architecture's stand-alone network from scratch on Fashion-MNIST; prints test accuracy.")
         {
-            space, arch, epochs, images, seed, threads, output,
+            space, arch, epochs, images, seed, threads, recipe, output,
         };
         command.SetAction((p, ct) =>
         {
@@ -36,7 +37,7 @@ internal static class RetrainCommand
             using var subset = p.GetValue(images) is { } n ? all.Subset(n, p.GetValue(seed)) : null;
             using var test = FashionMnist.Load(DataSplit.Test);
             using var model = new KShotNasModel(new StandaloneNetwork(s, s.Parse(p.GetValue(arch)!)));
-            var options = new ClassifierTrainerOptions { Epochs = p.GetValue(epochs), Seed = p.GetValue(seed) };
+            var options = new ClassifierTrainerOptions { Epochs = p.GetValue(epochs), Seed = p.GetValue(seed), Recipe = p.GetValue(recipe) };
             var data = subset ?? all;
             var result = ProgressDisplay.Run((long)data.BatchCount(options.BatchSize) * options.Epochs,
                 progress => new ClassifierTrainer(options).Fit(model.Network, data, test, progress, ct));

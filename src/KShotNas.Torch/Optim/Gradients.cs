@@ -31,17 +31,27 @@ public sealed class ExponentialMovingAverage : IDisposable
     private readonly ParameterList _source;
     private readonly ParameterList _average;
 
-    /// <summary>Starts the average at the current values.</summary>
-    public ExponentialMovingAverage(IReadOnlyList<Tensor> parameters, double decay)
+    /// <summary>
+    /// Starts the average at the current values. With <paramref name="warmupDecay"/> the decay of update n is
+    /// min(decay, (1 + n) / (10 + n)) (TensorFlow's num_updates form), so short runs are not dominated by the initial weights.
+    /// </summary>
+    public ExponentialMovingAverage(IReadOnlyList<Tensor> parameters, double decay, bool warmupDecay = false)
     {
         if (decay is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(decay), decay, "Decay must be in [0, 1).");
         Decay = decay;
+        WarmupDecay = warmupDecay;
         _source = new ParameterList(parameters);
         _average = new ParameterList(parameters.Select(p => p.Detach().Clone().DetachFromScope()).ToArray());
     }
 
-    /// <summary>Weight of the old average per update.</summary>
+    /// <summary>Weight of the old average per update (its cap, with warm-up).</summary>
     public double Decay { get; }
+
+    /// <summary>Whether the decay warms up with the number of updates.</summary>
+    public bool WarmupDecay { get; }
+
+    /// <summary>Updates so far.</summary>
+    public long Updates { get; private set; }
 
     /// <summary>The averaged tensors, in parameter order.</summary>
     public IReadOnlyList<Tensor> Averages => _average.Tensors;
@@ -49,10 +59,12 @@ public sealed class ExponentialMovingAverage : IDisposable
     /// <summary>average = decay * average + (1 - decay) * parameter.</summary>
     public unsafe void Update()
     {
+        var decay = WarmupDecay ? Math.Min(Decay, (1.0 + Updates) / (10.0 + Updates)) : Decay;
         var a = _average.Pointers;
         fixed (IntPtr* pa = a)
         fixed (IntPtr* ps = _source.Pointers)
-            Status.Check(OptimNative.kst_ema_update(pa, ps, a.Length, Decay));
+            Status.Check(OptimNative.kst_ema_update(pa, ps, a.Length, decay));
+        Updates++;
     }
 
     /// <summary>Frees the averages.</summary>
