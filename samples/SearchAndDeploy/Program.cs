@@ -31,10 +31,11 @@ model.ExportOnnx("sample-model.onnx");
 using var onnx = new OnnxPredictor("sample-model.onnx", threads: Environment.ProcessorCount);
 var images = test.Images.Narrow(0, 0, 4).Contiguous().ToArray<float>();
 var logits = onnx.Predict(images, 4);
+var truth = test.Labels.Narrow(0, 0, 4).ToArray<long>();
 for (var i = 0; i < 4; i++)
 {
     var row = logits.AsSpan(i * onnx.Classes, onnx.Classes).ToArray();
-    Console.WriteLine($"test image {i}: {FashionMnist.ClassNames[Array.IndexOf(row, row.Max())]}");
+    Console.WriteLine($"test image {i}: predicted {FashionMnist.ClassNames[Array.IndexOf(row, row.Max())]}, true {FashionMnist.ClassNames[(int)truth[i]]}");
 }
 train.Dispose();
 validation.Dispose();
