@@ -14,6 +14,9 @@ root.Subcommands.Add(SearchCommands.Benchmark());
 root.Subcommands.Add(RetrainCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(StudyCommands.Select());
+root.Subcommands.Add(StudyCommands.Reference());
+root.Subcommands.Add(StudyCommands.Summary());
 root.Subcommands.Add(RunCommand.Create());
 try
 {

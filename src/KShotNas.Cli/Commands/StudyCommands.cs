@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Diagnostics;
+using KShotNas.Data;
+using KShotNas.Deployment;
+using KShotNas.Ranking;
+using KShotNas.Spaces;
+using KShotNas.Study;
+using KShotNas.Torch;
+using KShotNas.Training;
+using Spectre.Console;
+
+namespace KShotNas.Cli.Commands;
+
+/// <summary>The ranking study's reference set: `study-select`, `study-reference` (resumable), `study-summary`.</summary>
+internal static class StudyCommands
+{
+    public static Command Select()
+    {
+        var space = new Option<string>("--space") { Description = "Space descriptor.", DefaultValueFactory = _ => "nb201:fashion-small" };
+        var count = new Option<int>("--count") { Description = "Architectures to select.", DefaultValueFactory = _ => 60 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the selection.", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "File to write, one architecture per line.", Required = true };
+        var command = new Command("study-select", "Select reference architectures spread over the complexity range (NB201: disconnected cells excluded).")
+        {
+            space, count, seed, output,
+        };
+        command.SetAction(p =>
+        {
+            var s = SpaceCatalog.Create(p.GetValue(space)!);
+            var archs = ReferenceSet.SelectStratified(s, p.GetValue(count), p.GetValue(seed), s is Nb201Space ? ReferenceSet.IsDisconnected : null);
+            File.WriteAllLines(p.GetValue(output)!, archs.Select(s.Format));
+            AnsiConsole.WriteLine($"{archs.Count} architectures, complexity {archs.Min(a => s.Profile(a).Complexity):N0} .. {archs.Max(a => s.Profile(a).Complexity):N0} -> {p.GetValue(output)}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Reference()
+    {
+        var space = new Option<string>("--space") { Description = "Space descriptor.", DefaultValueFactory = _ => "nb201:fashion-small" };
+        var archs = new Option<string>("--archs") { Description = "Architectures, one per line (from study-select).", Required = true };
+        var seeds = new Option<int[]>("--seeds") { Description = "Training seeds per architecture.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [0, 1] };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs of the fixed recipe (cosine SGD).", DefaultValueFactory = _ => 3 };
+        var images = new Option<int?>("--train-images") { Description = "Training images (default all 60,000)." };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var output = new Option<string>("--out") { Description = "Runs CSV; existing (arch, seed) rows are skipped, so a cut-off study resumes.", Required = true };
+        var command = new Command("study-reference", "Train every (architecture, seed) from scratch and append its test accuracy to a CSV.")
+        {
+            space, archs, seeds, epochs, images, threads, output,
+        };
+        command.SetAction((p, ct) =>
+        {
+            TorchRuntime.Threads = p.GetValue(threads);
+            var s = SpaceCatalog.Create(p.GetValue(space)!);
+            NasData.CheckInputShape(s);
+            var list = File.ReadLines(p.GetValue(archs)!).Select(l => l.Trim()).Where(l => l.Length > 0).Select(s.Parse).ToList();
+            var path = p.GetValue(output)!;
+            var done = ReferenceSet.ReadRuns(path).Select(r => (r.Arch, r.Seed)).ToHashSet();
+            using var all = FashionMnist.Load(DataSplit.Train);
+            using var subset = p.GetValue(images) is { } n ? all.Subset(n, 0) : null;
+            using var test = FashionMnist.Load(DataSplit.Test);
+            var train = subset ?? all;
+            var todo = list.SelectMany(a => p.GetValue(seeds)!.Select(seed => (Arch: a, Seed: seed))).Where(x => !done.Contains((s.Format(x.Arch), x.Seed))).ToList();
+            AnsiConsole.WriteLine($"{todo.Count} runs to do ({done.Count} already in {path}); {p.GetValue(epochs)} epochs on {train.Count:N0} images each");
+            foreach (var (arch, seed) in todo)
+            {
+                ct.ThrowIfCancellationRequested();
+                var clock = Stopwatch.StartNew();
+                TorchRuntime.ManualSeed((ulong)seed);
+                using var net = new StandaloneNetwork(s, arch);
+                var result = new ClassifierTrainer(new ClassifierTrainerOptions { Epochs = p.GetValue(epochs), Seed = seed }).Fit(net, train, test, cancellationToken: ct);
+                ReferenceSet.AppendRun(path, new ReferenceRun(s.Format(arch), seed, result.TestAccuracy, p.GetValue(epochs), train.Count, clock.Elapsed.TotalSeconds));
+                AnsiConsole.WriteLine($"{s.Format(arch)} seed {seed}: {result.TestAccuracy:P2} ({clock.Elapsed.TotalSeconds:F0} s)");
+            }
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    public static Command Summary()
+    {
+        var runs = new Option<string>("--runs") { Description = "Runs CSV from study-reference.", Required = true };
+        var output = new Option<string>("--out") { Description = "Reference CSV to write (arch,accuracy: mean over seeds).", Required = true };
+        var command = new Command("study-summary", "Average the reference runs per architecture and report the seed-to-seed Kendall tau.") { runs, output };
+        command.SetAction(p =>
+        {
+            var (means, tau, paired) = ReferenceSet.Summarize(ReferenceSet.ReadRuns(p.GetValue(runs)!));
+            ScoreTable.Write(p.GetValue(output)!, "accuracy", means);
+            AnsiConsole.WriteLine($"{means.Count} architectures; seed-to-seed Kendall tau-b {tau:F3} over {paired} with two seeds -> {p.GetValue(output)}");
+            return 0;
+        });
+        return command;
+    }
+}
