@@ -83,7 +83,7 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
         var supernetOptions = o.Supernet.Clone();
         supernetOptions.Seed = o.Seed;
         var result = new SupernetTrainer(supernetOptions).Fit(supernet, train,
-            new Relay<SupernetProgress>(p => progress?.Report(new NasProgress("supernet", p.Step, p.TotalSteps, $"loss {p.Loss:F3}"))), cancellationToken);
+            new SyncProgress<SupernetProgress>(p => progress?.Report(new NasProgress("supernet", p.Step, p.TotalSteps, $"loss {p.Loss:F3}"))), cancellationToken);
         Record.SupernetLosses.AddRange(result.StepLosses);
         Record.Durations["supernet"] = clock.Elapsed;
 
@@ -92,7 +92,7 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
         var scorer = new SupernetScorer(supernet, scoring, options: new SupernetEvaluatorOptions { BatchSize = o.ScoringImages });
         var strategy = StrategyFactory.Create(o.Strategy, space, o.Constraints, o.Seed);
         var report = SearchRunner.Run(strategy, scorer, space, o.SearchBudget,
-            new Relay<SearchProgress>(p => progress?.Report(new NasProgress("search", p.Queries, p.Budget, $"best {p.BestAccuracy:P1}"))), cancellationToken);
+            new SyncProgress<SearchProgress>(p => progress?.Report(new NasProgress("search", p.Queries, p.Budget, $"best {p.BestAccuracy:P1}"))), cancellationToken);
         if (supernet.Simplex is { } simplex)
             Record.Codes = new CodeReport(simplex, report.Candidates.Select(x => space.Parse(x.Arch)).ToList());
         Record.Durations["search"] = clock.Elapsed;
@@ -102,7 +102,7 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
         var network = new StandaloneNetwork(space, space.Parse(report.Best.Arch));
         try
         {
-            new ClassifierTrainer(o.Retrain).Fit(network, train, validation, new Relay<TrainingProgress>(p =>
+            new ClassifierTrainer(o.Retrain).Fit(network, train, validation, new SyncProgress<TrainingProgress>(p =>
             {
                 Record.Retraining.Add(p);
                 progress?.Report(new NasProgress("retrain", p.Step, p.TotalSteps, $"loss {p.Loss:F3}"));
@@ -115,11 +115,5 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
         }
         Record.Durations["retrain"] = clock.Elapsed;
         return new KShotNasModel(network, report);
-    }
-
-    /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class Relay<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

@@ -65,7 +65,7 @@ public sealed class ApiTests : IDisposable
         {
             var stages = new HashSet<string>();
             var estimator = new KShotNasEstimator(options);
-            using var model = estimator.Fit(train, validation, new Sync(p => stages.Add(p.Stage)));
+            using var model = estimator.Fit(train, validation, new SyncProgress<NasProgress>(p => stages.Add(p.Stage)));
             Assert.Equal(new[] { "retrain", "search", "supernet" }, stages.Order());
             Assert.True(space.Profile(model.Architecture).Flops <= limit);
             Assert.Equal(12, model.SearchReport!.Candidates.Count);
@@ -87,10 +87,5 @@ public sealed class ApiTests : IDisposable
             Assert.Equal(5, System.Text.RegularExpressions.Regex.Matches(html, "<svg").Count);
             Assert.Contains(model.ArchitectureText, html);
         }
-    }
-
-    private sealed class Sync(Action<NasProgress> report) : IProgress<NasProgress>
-    {
-        public void Report(NasProgress value) => report(value);
     }
 }

@@ -57,10 +57,4 @@ public class ClassifierTrainerTests
         Assert.Equal(3, steps);
         Assert.Equal(live, TorchRuntime.LiveNativeTensors); // nothing leaked by the interrupted step
     }
-
-    /// <summary>Progress&lt;T&gt; posts to the thread pool; tests need the report in order, on the spot.</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

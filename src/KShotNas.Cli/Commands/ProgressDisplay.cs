@@ -14,13 +14,13 @@ internal static class ProgressDisplay
         Func<IProgress<TProgress>, T> work)
     {
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
-            return work(new Inline<TProgress>(p => Console.WriteLine(describe(p))));
+            return work(new SyncProgress<TProgress>(p => Console.WriteLine(describe(p))));
         return AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("training", maxValue: totalSteps);
-                return work(new Inline<TProgress>(p =>
+                return work(new SyncProgress<TProgress>(p =>
                 {
                     task.Value = stepOf(p);
                     task.Description = Markup.Escape(describe(p));
@@ -30,10 +30,4 @@ internal static class ProgressDisplay
 
     private static string Describe(TrainingProgress p) =>
         $"epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F3} acc {p.Accuracy:P1} lr {p.LearningRate:G3} {p.ImagesPerSecond:F0} img/s";
-
-    /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class Inline<TProgress>(Action<TProgress> report) : IProgress<TProgress>
-    {
-        public void Report(TProgress value) => report(value);
-    }
 }

@@ -31,16 +31,11 @@ public sealed class FewShotTrainer
             o.CheckpointPath = Options.CheckpointPath is null ? null : $"{Options.CheckpointPath}.sub{i}";
             var resumeFrom = resume && o.CheckpointPath is not null && File.Exists(o.CheckpointPath) ? o.CheckpointPath : null;
             var sub = i;
-            var reporter = progress is null ? null : new Forward(p => progress.Report((sub, p)));
+            var reporter = progress is null ? null : new SyncProgress<SupernetProgress>(p => progress.Report((sub, p)));
             var result = new SupernetTrainer(o).Fit(supernet.SubSupernets[i], train, reporter, cancellationToken, resumeFrom);
             results.Add(result);
             if (!result.Completed) break;
         }
         return results;
-    }
-
-    private sealed class Forward(Action<SupernetProgress> report) : IProgress<SupernetProgress>
-    {
-        public void Report(SupernetProgress value) => report(value);
     }
 }
