@@ -94,5 +94,6 @@ public sealed class SearchResult
         return s.ToString();
     }
 
-    private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    // Text and attribute content of SVG/HTML: the framework's XML escaping (& < > " ').
+    private static string Escape(string s) => System.Security.SecurityElement.Escape(s);
 }

@@ -80,5 +80,6 @@ public static class Svg
         return sb.Append("</svg>").ToString();
     }
 
-    internal static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    // Text and attribute content of SVG/HTML: the framework's XML escaping (& < > " ').
+    internal static string Escape(string s) => System.Security.SecurityElement.Escape(s);
 }

@@ -93,5 +93,6 @@ public sealed class CodeReport
         return svg.ToString();
     }
 
-    private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    // Text and attribute content of SVG/HTML: the framework's XML escaping (& < > " ').
+    private static string Escape(string s) => System.Security.SecurityElement.Escape(s);
 }
