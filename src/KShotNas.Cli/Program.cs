@@ -17,6 +17,7 @@ root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(StudyCommands.Select());
 root.Subcommands.Add(StudyCommands.Reference());
 root.Subcommands.Add(StudyCommands.Summary());
+root.Subcommands.Add(StudyCommands.Report());
 root.Subcommands.Add(RunCommand.Create());
 try
 {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using KShotNas.Api.Report;
 using KShotNas.Data;
 using KShotNas.Deployment;
 using KShotNas.Ranking;
@@ -11,7 +12,7 @@ using Spectre.Console;
 
 namespace KShotNas.Cli.Commands;
 
-/// <summary>The ranking study's reference set: `study-select`, `study-reference` (resumable), `study-summary`.</summary>
+/// <summary>The ranking study: `study-select`, `study-reference` (resumable), `study-summary`, `study-report`.</summary>
 internal static class StudyCommands
 {
     public static Command Select()
@@ -87,6 +88,29 @@ internal static class StudyCommands
             var (means, tau, paired) = ReferenceSet.Summarize(ReferenceSet.ReadRuns(p.GetValue(runs)!));
             ScoreTable.Write(p.GetValue(output)!, "accuracy", means);
             AnsiConsole.WriteLine($"{means.Count} architectures; seed-to-seed Kendall tau-b {tau:F3} over {paired} with two seeds -> {p.GetValue(output)}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Report()
+    {
+        var reference = new Option<string>("--reference") { Description = "Reference CSV from study-summary (arch,accuracy).", Required = true };
+        var runs = new Option<string>("--runs") { Description = "Runs CSV from study-reference (for the seed-to-seed ceiling).", Required = true };
+        var scores = new Option<string>("--scores") { Description = "Folder of <method>-s<seed>.csv score files from supernet-score.", Required = true };
+        var costs = new Option<string?>("--costs") { Description = "Cost log method,seed,phase,seconds,peak_rss_mib (scripts/study.sh)." };
+        var space = new Option<string>("--space") { Description = "Space descriptor (complexity for CB and rho_cc).", DefaultValueFactory = _ => "nb201:fashion-small" };
+        var output = new Option<string>("--out") { Description = "Markdown table to write.", Required = true };
+        var images = new Option<string>("--images") { Description = "Folder for the SVG pictures.", Required = true };
+        var command = new Command("study-report", "Ranking metrics of every scored supernet against the reference: Markdown table (mean and sd over seeds) and SVG pictures.")
+        {
+            reference, runs, scores, costs, space, output, images,
+        };
+        command.SetAction(p =>
+        {
+            var results = StudyResults.Load(SpaceCatalog.Create(p.GetValue(space)!), p.GetValue(reference)!, p.GetValue(runs)!, p.GetValue(scores)!, p.GetValue(costs));
+            StudyReport.Write(results, p.GetValue(output)!, p.GetValue(images)!);
+            AnsiConsole.WriteLine($"{results.Runs.Count} supernets, reference ceiling tau-b {results.ReferenceCeiling.KendallTauB:F3} -> {p.GetValue(output)}");
             return 0;
         });
         return command;

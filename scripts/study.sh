@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Reruns the ranking study (issue 7, docs/study/README.md). Every step is skipped when its output exists,
+# so a cut-off study resumes where it stopped.
+#
+#   scripts/study.sh reference          # 60 cells x 2 seeds, stand-alone (hours), then the summary
+#   scripts/study.sh supernets [SEED..] # every method at the equal budget, scored on the 60 cells
+#   scripts/study.sh report             # table (docs/study/results.md) and pictures (docs/study/images/)
+#   scripts/study.sh all
+#
+# Environment: THREADS (libtorch threads per process, default 1 so reference and supernets can share the two
+# cores), EPOCHS (the supernet budget, default 10 epochs of the 30,000-image supernet half), KSHOTNAS (the CLI
+# command, default the repo's Release build).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+threads=${THREADS:-1}
+epochs=${EPOCHS:-10}
+study=docs/study
+work=out/study            # checkpoints (ignored by git)
+scores=$study/scores
+costs=$study/costs.csv
+read -r -a cli <<< "${KSHOTNAS:-dotnet $root/src/KShotNas.Cli/bin/Release/net10.0/kshotnas.dll}"
+[[ -n ${KSHOTNAS:-} ]] || "$root/scripts/setup.sh"
+mkdir -p "$work" "$scores"
+
+reference() {
+  # Fixed recipe, chosen by compute alone before any result was seen: 2 epochs on 30,000 images, cosine SGD with
+  # the trainer's defaults. Cells run in a stride-7 order so a partial set still spans the complexity range.
+  awk '{a[NR-1]=$0} END{for(i=0;i<NR;i++) print a[(i*7)%NR]}' $study/reference-archs.txt > "$work/reference-order.txt"
+  "${cli[@]}" study-reference --archs "$work/reference-order.txt" --seeds 0 1 --epochs 2 --train-images 30000 \
+    --threads "$threads" --out $study/reference-runs.csv
+  "${cli[@]}" study-summary --runs $study/reference-runs.csv --out $study/reference.csv
+}
+
+# name -> supernet-train flags. K = 1 is SPOS by construction (the trainer builds no simplex-net), so it is not
+# trained twice. The K-shot row with CaLR + MS uses K = 8, fixed in advance (the seeds' best K), not picked on results.
+declare -A flags=(
+  [spos]="--method Spos"
+  [spos-calr]="--method Spos --calr"
+  [spos-ms]="--method Spos --ms"
+  [spos-calr-ms]="--method Spos --calr --ms"
+  [fairnas]="--method FairNas"
+  [fairnas-calr-ms]="--method FairNas --calr --ms"
+  [kshot-k2]="--method Spos --k 2"
+  [kshot-k4]="--method Spos --k 4"
+  [kshot-k8]="--method Spos --k 8"
+  [kshot-k8-calr-ms]="--method Spos --k 8 --calr --ms"
+  [fsnas]="--method Spos"
+  [fsnas-calr-ms]="--method Spos --calr --ms"
+)
+order=(spos spos-calr spos-ms spos-calr-ms kshot-k2 kshot-k4 kshot-k8 fsnas fsnas-calr-ms kshot-k8-calr-ms fairnas fairnas-calr-ms)
+
+# Runs a command under /usr/bin/time and appends "method,seed,phase,seconds,peak_rss_mib" to the costs file.
+timed() {
+  local method=$1 seed=$2 phase=$3; shift 3
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@"
+  read -r secs kib < "$work/time.txt"
+  [[ -f $costs ]] || echo "method,seed,phase,seconds,peak_rss_mib" > $costs
+  echo "$method,$seed,$phase,$secs,$((kib / 1024))" >> $costs
+}
+
+train() {
+  local method=$1 seed=$2 ckpt=$work/$1-s$2.safetensors
+  local common=(--epochs "$epochs" --seed "$seed" --threads "$threads" --out "$ckpt")
+  [[ -f $ckpt.done ]] && return
+  if [[ $method == fsnas* ]]; then
+    # Equal budget for few-shot: a one-shot supernet for half the epochs, then 5 sub-supernets (split on edge
+    # 1<-0) for a tenth each, initialized from it (weight transfer), as FSNAS does.
+    local one=$work/$1-s$2.oneshot.safetensors
+    if [[ ! -f $one.done ]]; then
+      timed "$method" "$seed" oneshot "${cli[@]}" supernet-train ${flags[$method]} --epochs $((epochs / 2)) --seed "$seed" \
+        --threads "$threads" --out "$one" --resume
+      touch "$one.done"
+    fi
+    timed "$method" "$seed" train "${cli[@]}" supernet-train ${flags[$method]} --few-shot 0 --transfer-from "$one" \
+      --epochs $((epochs / 10)) --seed "$seed" --threads "$threads" --out "$ckpt" --resume
+  else
+    timed "$method" "$seed" train "${cli[@]}" supernet-train ${flags[$method]} "${common[@]}" --resume
+  fi
+  touch "$ckpt.done"
+}
+
+supernets() {
+  local seeds=("$@"); [[ ${#seeds[@]} -gt 0 ]] || seeds=(0)
+  for seed in "${seeds[@]}"; do
+    for method in "${order[@]}"; do
+      local out=$scores/$method-s$seed.csv
+      [[ -f $out ]] && continue
+      train "$method" "$seed"
+      timed "$method" "$seed" score "${cli[@]}" supernet-score --checkpoint "$work/$method-s$seed.safetensors" \
+        --archs $study/reference-archs.txt --threads "$threads" --out "$out.tmp"
+      mv "$out.tmp" "$out"
+    done
+  done
+}
+
+report() {
+  "${cli[@]}" study-report --reference $study/reference.csv --runs $study/reference-runs.csv --scores $scores --costs $costs \
+    --space nb201:fashion-small --out $study/results.md --images $study/images
+}
+
+case ${1:-all} in
+  reference) reference ;;
+  supernets) shift; supernets "$@" ;;
+  report) report ;;
+  all) reference; supernets 0; report ;;
+  *) echo "usage: scripts/study.sh reference|supernets [SEED...]|report|all" >&2; exit 2 ;;
+esac
