@@ -47,4 +47,15 @@ public sealed class ReferenceSetTests : IDisposable
         Assert.Equal(3, paired);
         Assert.Equal(1.0 / 3, tau, 10);
     }
+
+    [Fact]
+    public void MixedRecipesAreRefused()
+    {
+        var runs = new List<ReferenceRun> { new("a", 0, 0.9, 2, 30000, 1), new("a", 1, 0.9, 2, 30000, 1) };
+        ReferenceSet.CheckOneRecipe(runs, 2, 30000);
+        var other = Assert.Throws<ArgumentException>(() => ReferenceSet.CheckOneRecipe(runs, 3, 30000));
+        Assert.Contains("2 epochs on 30,000 images", other.Message);
+        runs.Add(new ReferenceRun("b", 0, 0.8, 3, 30000, 1));
+        Assert.Throws<ArgumentException>(() => ReferenceSet.Summarize(runs));
+    }
 }

@@ -56,11 +56,13 @@ internal static class StudyCommands
             NasData.CheckInputShape(s);
             var list = File.ReadLines(p.GetValue(archs)!).Select(l => l.Trim()).Where(l => l.Length > 0).Select(s.Parse).ToList();
             var path = p.GetValue(output)!;
-            var done = ReferenceSet.ReadRuns(path).Select(r => (r.Arch, r.Seed)).ToHashSet();
+            var existing = ReferenceSet.ReadRuns(path);
+            var done = existing.Select(r => (r.Arch, r.Seed)).ToHashSet();
             using var all = FashionMnist.Load(DataSplit.Train);
             using var subset = p.GetValue(images) is { } n ? all.Subset(n, 0) : null;
             using var test = FashionMnist.Load(DataSplit.Test);
             var train = subset ?? all;
+            ReferenceSet.CheckOneRecipe(existing, p.GetValue(epochs), train.Count);
             var todo = list.SelectMany(a => p.GetValue(seeds)!.Select(seed => (Arch: a, Seed: seed))).Where(x => !done.Contains((s.Format(x.Arch), x.Seed))).ToList();
             AnsiConsole.WriteLine($"{todo.Count} runs to do ({done.Count} already in {path}); {p.GetValue(epochs)} epochs on {train.Count:N0} images each");
             foreach (var (arch, seed) in todo)

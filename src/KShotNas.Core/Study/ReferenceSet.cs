@@ -83,6 +83,7 @@ public static class ReferenceSet
     /// </summary>
     public static (IReadOnlyList<(string Arch, double Accuracy)> Means, double SeedToSeedTau, int Paired) Summarize(IReadOnlyList<ReferenceRun> runs)
     {
+        CheckOneRecipe(runs, null, null);
         var byArch = runs.GroupBy(r => r.Arch).ToList();
         var means = byArch.Select(g => (g.Key, g.Average(r => r.Accuracy))).ToList();
         var seeds = runs.Select(r => r.Seed).Distinct().Order().Take(2).ToArray();
@@ -91,5 +92,19 @@ public static class ReferenceSet
             .Where(p => p.A is not null && p.B is not null).ToList();
         var tau = pairs.Count >= 2 ? KendallTau.Compute(pairs.Select(p => p.A!.Accuracy).ToArray(), pairs.Select(p => p.B!.Accuracy).ToArray()).TauB : double.NaN;
         return (means, tau, pairs.Count);
+    }
+
+    /// <summary>
+    /// Throws when the runs mix recipes (epochs, training images), or differ from the given one: a reference is only
+    /// meaningful when every cell was trained the same way.
+    /// </summary>
+    public static void CheckOneRecipe(IReadOnlyList<ReferenceRun> runs, int? epochs, int? trainImages)
+    {
+        var recipes = runs.Select(r => (r.Epochs, r.TrainImages)).Distinct().ToList();
+        if (epochs is not null && trainImages is not null && recipes.Count > 0 && recipes.Any(r => r != (epochs.Value, trainImages.Value)))
+            throw new ArgumentException($"The runs file holds runs of another recipe ({string.Join(", ", recipes.Select(r => $"{r.Epochs} epochs on {r.TrainImages:N0} images"))}) "
+                                        + $"than {epochs} epochs on {trainImages:N0} images; use another --out or the same recipe.");
+        if (recipes.Count > 1)
+            throw new ArgumentException($"The runs mix recipes: {string.Join(", ", recipes.Select(r => $"{r.Epochs} epochs on {r.TrainImages:N0} images"))}.");
     }
 }
