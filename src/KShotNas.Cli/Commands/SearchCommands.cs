@@ -39,7 +39,7 @@ internal static class SearchCommands
             SearchSpace searchSpace;
             if (p.GetValue(table) is { } tablePath)
             {
-                searchSpace = SpaceCatalog.Create(p.GetValue(space) ?? (tablePath.EndsWith(".json") ? "nas-bench-macro" : throw new ArgumentException("--space is required for a .csv table.")));
+                searchSpace = TableSpace(p.GetValue(space), tablePath);
                 var evaluator = TabularBenchmark.Load(tablePath, searchSpace);
                 result = Run(searchSpace, evaluator, p.GetValue(strategy)!, constraints, p.GetValue(seed), p.GetValue(budget), dir, p.GetValue(resume), ct);
                 AnsiConsole.WriteLine($"table best: {searchSpace.Format(evaluator.Best.Key)} {evaluator.Best.Value.Accuracy:F2}; top-1% threshold {evaluator.TopOnePercentThreshold:F2}");
@@ -101,7 +101,7 @@ internal static class SearchCommands
         command.SetAction((p, ct) =>
         {
             var path = p.GetValue(table)!;
-            var searchSpace = SpaceCatalog.Create(p.GetValue(space) ?? (path.EndsWith(".json") ? "nas-bench-macro" : throw new ArgumentException("--space is required for a .csv table.")));
+            var searchSpace = TableSpace(p.GetValue(space), path);
             var bench = TabularBenchmark.Load(path, searchSpace);
             var b = p.GetValue(budgets)!;
             var stats = StrategyBenchmark.Run(bench, p.GetValue(strategies)!, p.GetValue(seeds), b, cancellationToken: ct);
@@ -112,4 +112,9 @@ internal static class SearchCommands
         });
         return command;
     }
+
+    // A .json table is NAS-Bench-Macro's own format; a .csv table needs its space named.
+    private static SearchSpace TableSpace(string? descriptor, string tablePath) =>
+        SpaceCatalog.Create(descriptor ?? (tablePath.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "nas-bench-macro"
+            : throw new ArgumentException("--space is required for a .csv table.")));
 }

@@ -81,23 +81,6 @@ public sealed class ComplexityAwareSchedule
             }
             return (min, max);
         }
-        return (Extreme(space, -1), Extreme(space, +1));
-    }
-
-    private static long Extreme(SearchSpace space, int sign)
-    {
-        var a = new Architecture(new int[space.Decisions.Count]);
-        for (var sweep = 0; sweep < 3; sweep++)
-            for (var d = 0; d < space.Decisions.Count; d++)
-            {
-                var best = a;
-                for (var o = 0; o < space.Decisions[d].Count; o++)
-                {
-                    var candidate = a.With(d, o);
-                    if (sign * space.Profile(candidate).Complexity > sign * space.Profile(best).Complexity) best = candidate;
-                }
-                a = best;
-            }
-        return space.Profile(a).Complexity;
+        return (space.Profile(ComplexityExtremes.Least(space)).Complexity, space.Profile(ComplexityExtremes.Most(space)).Complexity);
     }
 }

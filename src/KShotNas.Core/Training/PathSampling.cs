@@ -31,8 +31,8 @@ public sealed class PathSampler
         _fixed = fixedDecisions ?? new Dictionary<int, int>();
         if (kind == PathSampling.Sandwich)
         {
-            _smallest = Fix(Extreme(-1));
-            _largest = Fix(Extreme(+1));
+            _smallest = Fix(ComplexityExtremes.Least(space));
+            _largest = Fix(ComplexityExtremes.Most(space));
         }
     }
 
@@ -85,16 +85,6 @@ public sealed class PathSampler
     private Architecture Fix(Architecture a)
     {
         foreach (var (d, o) in _fixed) a = a.With(d, o);
-        return a;
-    }
-
-    private Architecture Extreme(int sign)
-    {
-        var a = new Architecture(new int[_space.Decisions.Count]);
-        for (var sweep = 0; sweep < 2; sweep++)
-            for (var d = 0; d < _space.Decisions.Count; d++)
-                a = Enumerable.Range(0, _space.Decisions[d].Count).Select(o => a.With(d, o))
-                    .OrderBy(c => -sign * _space.Profile(c).Complexity).ThenBy(c => c.ToString()).First();
         return a;
     }
 }
