@@ -101,6 +101,12 @@ public class SupernetStructureTests
         var original = oneShot.NamedParameters().Single(p => p.Name == "weights.stage0/cell0/edge0/conv3x3").Parameter;
         Assert.Equal(original.ToArray<float>(), untouchedConv3x3InSub0.ToArray<float>()); // sub 0 fixes edge 0 to 'none'
         Assert.Equal(new long[] { 2, 10 }, few.Forward(Tensor.Randn([2, 1, 8, 8]), a).Shape);
+
+        // a "resumed" run with no sub-supernet checkpoint yet must still start from the one-shot weights
+        using var fresh = (FewShotSupernet)SupernetFile.Create(space, fewShotSplit: 0);
+        new FewShotTrainer(new SupernetTrainerOptions { BatchSize = 32 }).Fit(fresh, data, transferFrom: oneShot, resume: true);
+        var freshConv = fresh.SubSupernets[0].NamedParameters().Single(p => p.Name == "weights.stage0/cell0/edge0/conv3x3").Parameter;
+        Assert.Equal(original.ToArray<float>(), freshConv.ToArray<float>());
     }
 
     [Fact]

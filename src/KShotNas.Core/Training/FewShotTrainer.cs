@@ -21,7 +21,9 @@ public sealed class FewShotTrainer
     public IReadOnlyList<SupernetTrainingResult> Fit(FewShotSupernet supernet, ImageDataset train, Supernet? transferFrom = null,
         IProgress<(int SubSupernet, SupernetProgress Progress)>? progress = null, CancellationToken cancellationToken = default, bool resume = false)
     {
-        if (transferFrom is not null && !resume) supernet.TransferFrom(transferFrom);
+        // Transfer always: a resumed sub-supernet overwrites it from its own checkpoint, and one that had not started
+        // when the run was cut off must still begin from the one-shot weights.
+        if (transferFrom is not null) supernet.TransferFrom(transferFrom);
         var results = new List<SupernetTrainingResult>();
         for (var i = 0; i < supernet.SubSupernets.Count; i++)
         {
