@@ -53,8 +53,9 @@ order=(spos spos-calr spos-ms spos-calr-ms kshot-k2 kshot-k4 kshot-k8 fsnas fsna
 # Runs a command under /usr/bin/time and appends "method,seed,phase,seconds,peak_rss_mib" to the costs file.
 timed() {
   local method=$1 seed=$2 phase=$3; shift 3
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@"
-  read -r secs kib < "$work/time.txt"
+  local log=$work/time.$$.txt   # per process: two seeds may run side by side
+  /usr/bin/time -f "%e %M" -o "$log" "$@"
+  read -r secs kib < "$log"
   [[ -f $costs ]] || echo "method,seed,phase,seconds,peak_rss_mib" > $costs
   echo "$method,$seed,$phase,$secs,$((kib / 1024))" >> $costs
 }
