@@ -84,7 +84,7 @@ public static class StudyReport
             var tau = Spread.Of(runs.Select(r => r.Ranking.KendallTauB)).Mean;
             sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{ox + pad}\" y=\"{oy + 20}\" width=\"{pw - pad - 10}\" height=\"{ph - pad - 20}\" fill=\"none\" stroke=\"#999\"/>");
             sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{ox + pad}\" y=\"{oy + 14}\">{Svg.Escape(Label(methods[i]))}: tau-b {tau:F2}</text>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{ox + 2}\" y=\"{oy + 30}\" font-size=\"9\">{yMax:P0}</text><text x=\"{ox + 2}\" y=\"{oy + ph - pad}\" font-size=\"9\">{yMin:P0}</text>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{ox + 2}\" y=\"{oy + 30}\" font-size=\"9\">{yMax:P1}</text><text x=\"{ox + 2}\" y=\"{oy + ph - pad}\" font-size=\"9\">{yMin:P1}</text>");
             sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{ox + pad}\" y=\"{oy + ph - 4}\" font-size=\"9\">{xMin:P1}</text><text x=\"{ox + pw - 50}\" y=\"{oy + ph - 4}\" font-size=\"9\">{xMax:P1}</text>");
             foreach (var (run, k) in runs.Select((r, k) => (r, k)))
                 foreach (var (reference, score) in run.Points)
@@ -96,7 +96,7 @@ public static class StudyReport
     // Mean tau-b per method as a bar, each seed as a dot, the reference's seed-to-seed tau-b as a dashed line.
     private static string TauBars(StudyResults results, IReadOnlyList<string> methods)
     {
-        const int w = 720, left = 190, right = 30, rowH = 24, top = 40;
+        const int w = 720, left = 190, right = 30, rowH = 24, top = 52;
         var h = top + methods.Count * rowH + 40;
         double X(double tau) => left + (tau + 1) / 2 * (w - left - right);  // tau in [-1, 1]
         var sb = Begin(w, h);
