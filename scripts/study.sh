@@ -4,7 +4,9 @@
 #
 #   scripts/study.sh reference          # 60 cells x 2 seeds, stand-alone (hours), then the summary
 #   scripts/study.sh supernets [SEED..] # every method at the equal budget, scored on the 60 cells
-#   scripts/study.sh report             # table (docs/study/results.md) and pictures (docs/study/images/)
+#   scripts/study.sh report             # table (docs/study/results.md), pictures (docs/study/images/), K-shot codes
+#                                       # (docs/study/codes/, from the checkpoints in out/study)
+#   scripts/study.sh diagnostics        # two checks of the set-up (docs/study/diagnostics/, from out/study)
 #   scripts/study.sh all
 #
 # Environment: THREADS (libtorch threads per process, default 1 so reference and supernets can share the two
@@ -60,6 +62,9 @@ timed() {
   echo "$method,$seed,$phase,$secs,$((kib / 1024))" >> $costs
 }
 
+# The cost phase of a run that continues a checkpoint: its wall time misses the part before the stop.
+phase() { if [[ -f $2 ]]; then echo "$1-resumed"; else echo "$1"; fi; }
+
 train() {
   local method=$1 seed=$2 ckpt=$work/$1-s$2.safetensors
   local common=(--epochs "$epochs" --seed "$seed" --threads "$threads" --out "$ckpt")
@@ -69,14 +74,14 @@ train() {
     # 1<-0) for a tenth each, initialized from it (weight transfer), as FSNAS does.
     local one=$work/$1-s$2.oneshot.safetensors
     if [[ ! -f $one.done ]]; then
-      timed "$method" "$seed" oneshot "${cli[@]}" supernet-train ${flags[$method]} --epochs $((epochs / 2)) --seed "$seed" \
+      timed "$method" "$seed" "$(phase oneshot "$one")" "${cli[@]}" supernet-train ${flags[$method]} --epochs $((epochs / 2)) --seed "$seed" \
         --threads "$threads" --out "$one" --resume
       touch "$one.done"
     fi
-    timed "$method" "$seed" train "${cli[@]}" supernet-train ${flags[$method]} --few-shot 0 --transfer-from "$one" \
+    timed "$method" "$seed" "$(phase train "$ckpt.sub0")" "${cli[@]}" supernet-train ${flags[$method]} --few-shot 0 --transfer-from "$one" \
       --epochs $((epochs / 10)) --seed "$seed" --threads "$threads" --out "$ckpt" --resume
   else
-    timed "$method" "$seed" train "${cli[@]}" supernet-train ${flags[$method]} "${common[@]}" --resume
+    timed "$method" "$seed" "$(phase train "$ckpt")" "${cli[@]}" supernet-train ${flags[$method]} "${common[@]}" --resume
   fi
   touch "$ckpt.done"
 }
@@ -96,14 +101,50 @@ supernets() {
 }
 
 report() {
+  # K-shot codes of 1,000 random paths per trained K-shot supernet (which of the K supernets the simplex-net uses)
+  mkdir -p $study/codes
+  for done in "$work"/kshot-*.safetensors.done; do
+    [[ -f $done ]] || continue
+    local ckpt=${done%.done} name; name=$(basename "$ckpt" .safetensors)
+    [[ -f $study/codes/$name.svg ]] || "${cli[@]}" codes --checkpoint "$ckpt" --out "$study/codes/$name" > /dev/null
+  done
   "${cli[@]}" study-report --reference $study/reference.csv --runs $study/reference-runs.csv --scores $scores --costs $costs \
     --space nb201:fashion-small --out $study/results.md --images $study/images
+}
+
+# Two checks of the set-up, scored like the rest and tabled apart (docs/study/diagnostics/<check>/results.md):
+# half-budget: the FSNAS one-shot phase is SPOS at half the budget (does more supernet training rank better here?);
+# scoring-8192: the seed-0 supernet of every method scored on 8,192 instead of 2,048 images (is the scoring set too
+# small, and does the order of the methods survive a larger one?).
+diagnostics() {
+  local d=$study/diagnostics
+  mkdir -p $d/half-budget/scores $d/scoring-8192/scores
+  for seed in 0 1 2; do
+    score_once "$work/fsnas-s$seed.oneshot.safetensors" "$d/half-budget/scores/spos-5ep-s$seed.csv" 2048
+  done
+  for method in "${order[@]}"; do
+    score_once "$work/$method-s0.safetensors" "$d/scoring-8192/scores/$method-s0.csv" 8192
+  done
+  for check in half-budget scoring-8192; do
+    "${cli[@]}" study-report --reference $study/reference.csv --runs $study/reference-runs.csv --scores $d/$check/scores \
+      --space nb201:fashion-small --out $d/$check/results.md --images $d/$check/images
+  done
+}
+
+# Scores the reference cells with a finished checkpoint on N ranking images, unless done or the checkpoint is missing.
+score_once() {
+  local ckpt=$1 out=$2 images=$3
+  [[ -f $ckpt.done && ! -f $out ]] || return 0
+  "${cli[@]}" supernet-score --checkpoint "$ckpt" --archs $study/reference-archs.txt --rank-images "$images" \
+    --threads "$threads" --out "$out.tmp"
+  mv "$out.tmp" "$out"
 }
 
 case ${1:-all} in
   reference) reference ;;
   supernets) shift; supernets "$@" ;;
   report) report ;;
-  all) reference; supernets 0; report ;;
-  *) echo "usage: scripts/study.sh reference|supernets [SEED...]|report|all" >&2; exit 2 ;;
+  diagnostics) diagnostics ;;
+  all) reference; supernets 0; report; diagnostics ;;
+  *) echo "usage: scripts/study.sh reference|supernets [SEED...]|report|diagnostics|all" >&2; exit 2 ;;
 esac

@@ -55,6 +55,11 @@ public sealed class StudyReportTests : IDisposable
         // one discordant pair among 66: tau = (65 - 1) / 66
         Assert.Equal(64.0 / 66, results.ReferenceCeiling.KendallTauB, 12);
         Assert.Equal(12, results.ReferenceCells);
+
+        // a run resumed after a stop logged only its tail: its wall time is unknown, not small
+        File.AppendAllLines(costs, ["spos,1,train-resumed,10,830"]);
+        var resumed = StudyResults.Load(_space, reference, runs, scores, costs).Runs.Single(r => r is { Method: "spos", Seed: 1 });
+        Assert.Equal((double.NaN, 830.0), (resumed.TrainSeconds, resumed.PeakMemoryMiB));
     }
 
     [Fact]
@@ -67,7 +72,7 @@ public sealed class StudyReportTests : IDisposable
 
         var table = File.ReadAllLines(markdown);
         Assert.Contains(table, l => l.StartsWith("| reference: seed 0 vs seed 1 (ceiling) | 12 cells | ", StringComparison.Ordinal));
-        Assert.Contains(table, l => l.StartsWith("| SPOS (= K-shot K=1) | 0 1 | 0.000 ± 1.414 |", StringComparison.Ordinal) && l.EndsWith("| 120 ± 28 | 810 ± 14 |"));
+        Assert.Contains(table, l => l.StartsWith("| SPOS (= K-shot K=1) | 0 1 | 0.000 ± 1.414 |", StringComparison.Ordinal) && l.EndsWith("| 0.500 ± 0.078 | 120 ± 28 | 810 ± 14 |")); // mean scores 0.555 and 0.445
         Assert.Contains(table, l => l.StartsWith("| FSNAS + CaLR + MS | 0 | 1.000 |", StringComparison.Ordinal));
         Assert.Contains("![Kendall tau-b per method](images/kendall-tau.svg)", table);
         foreach (var svg in new[] { "scores-vs-reference.svg", "kendall-tau.svg" })

@@ -26,6 +26,14 @@ public sealed class KShotTests : IDisposable
     }
 
     [Fact]
+    public void EffectiveCountIsKForUniformAndOneForOneHotCodes()
+    {
+        Assert.Equal(8, CodeReport.EffectiveCount([.125f, .125f, .125f, .125f, .125f, .125f, .125f, .125f]), 6);
+        Assert.Equal(1, CodeReport.EffectiveCount([0f, 1f, 0f, 0f]), 6);
+        Assert.Equal(2, CodeReport.EffectiveCount([.5f, 0f, .5f]), 6);
+    }
+
+    [Fact]
     public void KEqualsOneIsExactlyTheOneShotRun()
     {
         using var data = TestData.Synthetic(256, 1);
@@ -144,6 +152,7 @@ public sealed class KShotTests : IDisposable
             Assert.True(before.Codes.Zip(after.Codes).Average(p => p.First.Zip(p.Second, (a, b) => Math.Abs(a - b)).Sum()) > 1e-3,
                 "the simplex-net steps must move the codes");
             Assert.All(after.Codes, c => Assert.Equal(1, c.Sum(), 4));
+            Assert.InRange(after.EffectiveK, 1, 4);
             var svg = Path.Combine(_dir, "codes.svg");
             after.WriteSvg(svg, "K = 4");
             after.WriteCsv(Path.Combine(_dir, "codes.csv"));

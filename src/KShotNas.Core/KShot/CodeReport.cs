@@ -45,8 +45,17 @@ public sealed class CodeReport
     public double MeanPairDistance => Enumerable.Range(0, Codes.Length - 1)
         .Average(i => Codes[i].Zip(Codes[i + 1], (a, b) => Math.Abs(a - b)).Sum());
 
+    /// <summary>
+    /// How many supernets one code really mixes: 1 / sum_k lambda_k^2 (K for the uniform code, 1 for a one-hot code).
+    /// It also scales a supernet step: the merged weights move by lr * sum_k lambda_k^2 times the gradient.
+    /// </summary>
+    public static double EffectiveCount(IReadOnlyList<float> code) => 1 / code.Sum(v => (double)v * v);
+
+    /// <summary>Mean of <see cref="EffectiveCount"/> over the paths.</summary>
+    public double EffectiveK => Codes.Average(c => EffectiveCount(c));
+
     /// <summary>A one-line summary.</summary>
-    public string Summary() => string.Join("; ", Enumerable.Range(0, K).Select(k =>
+    public string Summary() => FormattableString.Invariant($"effective K {EffectiveK:F2} of {K}; ") + string.Join("; ", Enumerable.Range(0, K).Select(k =>
         FormattableString.Invariant($"lambda_{k + 1}: mean {Mean(k):F3} std {Std(k):F3} min {Codes.Min(c => c[k]):F3} max {Codes.Max(c => c[k]):F3}")));
 
     /// <summary>Writes "arch,lambda_1,...,lambda_K".</summary>

@@ -88,11 +88,12 @@ public sealed class StudyResults
         return RankingReport.Compute(pairs.Select(p => p.A!.Accuracy).ToArray(), pairs.Select(p => p.B!.Accuracy).ToArray());
     }
 
-    // Training cost per (method, seed): seconds summed over the training phases (a resumed run logs each part),
-    // peak memory the maximum; scoring is not training cost.
+    // Training cost per (method, seed): seconds summed over the training phases, peak memory the maximum; scoring is
+    // not training cost. A phase logged as "<phase>-resumed" continued a run that a stop cut off without logging its
+    // time, so the wall time is unknown (NaN) rather than too small.
     private static Dictionary<(string, int), (double Seconds, double PeakMiB)> ReadCosts(string path)
     {
-        var rows = new List<(string Method, int Seed, double Seconds, double Mib)>();
+        var rows = new List<(string Method, int Seed, double Seconds, double Mib, bool Resumed)>();
         var lineNo = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -101,8 +102,9 @@ public sealed class StudyResults
             if (c.Length != 5) throw new FormatException($"{path}:{lineNo}: expected method,seed,phase,seconds,peak_rss_mib");
             if (c[2] == "score") continue;
             rows.Add((c[0], int.Parse(c[1], CultureInfo.InvariantCulture), double.Parse(c[3], CultureInfo.InvariantCulture),
-                double.Parse(c[4], CultureInfo.InvariantCulture)));
+                double.Parse(c[4], CultureInfo.InvariantCulture), c[2].EndsWith("-resumed", StringComparison.Ordinal)));
         }
-        return rows.GroupBy(r => (r.Method, r.Seed)).ToDictionary(g => g.Key, g => (g.Sum(r => r.Seconds), g.Max(r => r.Mib)));
+        return rows.GroupBy(r => (r.Method, r.Seed)).ToDictionary(g => g.Key,
+            g => (g.Any(r => r.Resumed) ? double.NaN : g.Sum(r => r.Seconds), g.Max(r => r.Mib)));
     }
 }

@@ -81,7 +81,7 @@ public sealed class SupernetTrainer
         var clock = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
         var losses = new List<double>();
-        double lossSum = 0, accSum = 0;
+        double lossSum = 0, accSum = 0, lr = 0; // lr: of the last supernet step (a K-shot simplex step has none)
         int windowSteps = 0;
         supernet.Train();
         supernet.Norms.UseBatchStatistics();
@@ -94,7 +94,7 @@ public sealed class SupernetTrainer
                 using var x = images;
                 using var y = labels;
                 ct.ThrowIfCancellationRequested();
-                double loss, acc, lr = 0;
+                double loss, acc;
                 var pathCount = 1;
                 if (kshot is not null && kshot.IsSimplexStep(step))
                 {
