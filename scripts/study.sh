@@ -62,8 +62,22 @@ timed() {
   echo "$method,$seed,$phase,$secs,$((kib / 1024))" >> $costs
 }
 
+# Scores the 60 reference cells with CHECKPOINT on N ranking images into OUT, through OUT.tmp so that a stop leaves
+# no half file; anything after the third argument is a prefix for the command (e.g. timed METHOD SEED PHASE).
+score() {
+  local ckpt=$1 out=$2 images=$3; shift 3
+  "$@" "${cli[@]}" supernet-score --checkpoint "$ckpt" --archs $study/reference-archs.txt --rank-images "$images" \
+    --threads "$threads" --out "$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
+# The metrics table and pictures of a folder of score files against the reference.
+study_report() {
+  "${cli[@]}" study-report --reference $study/reference.csv --runs $study/reference-runs.csv --space nb201:fashion-small "$@"
+}
+
 # The cost phase of a run that continues a checkpoint: its wall time misses the part before the stop.
-phase() { if [[ -f $2 ]]; then echo "$1-resumed"; else echo "$1"; fi; }
+cost_phase() { if [[ -f $2 ]]; then echo "$1-resumed"; else echo "$1"; fi; }
 
 train() {
   local method=$1 seed=$2 ckpt=$work/$1-s$2.safetensors
@@ -74,14 +88,14 @@ train() {
     # 1<-0) for a tenth each, initialized from it (weight transfer), as FSNAS does.
     local one=$work/$1-s$2.oneshot.safetensors
     if [[ ! -f $one.done ]]; then
-      timed "$method" "$seed" "$(phase oneshot "$one")" "${cli[@]}" supernet-train ${flags[$method]} --epochs $((epochs / 2)) --seed "$seed" \
+      timed "$method" "$seed" "$(cost_phase oneshot "$one")" "${cli[@]}" supernet-train ${flags[$method]} --epochs $((epochs / 2)) --seed "$seed" \
         --threads "$threads" --out "$one" --resume
       touch "$one.done"
     fi
-    timed "$method" "$seed" "$(phase train "$ckpt.sub0")" "${cli[@]}" supernet-train ${flags[$method]} --few-shot 0 --transfer-from "$one" \
+    timed "$method" "$seed" "$(cost_phase train "$ckpt.sub0")" "${cli[@]}" supernet-train ${flags[$method]} --few-shot 0 --transfer-from "$one" \
       --epochs $((epochs / 10)) --seed "$seed" --threads "$threads" --out "$ckpt" --resume
   else
-    timed "$method" "$seed" "$(phase train "$ckpt")" "${cli[@]}" supernet-train ${flags[$method]} "${common[@]}" --resume
+    timed "$method" "$seed" "$(cost_phase train "$ckpt")" "${cli[@]}" supernet-train ${flags[$method]} "${common[@]}" --resume
   fi
   touch "$ckpt.done"
 }
@@ -93,9 +107,7 @@ supernets() {
       local out=$scores/$method-s$seed.csv
       [[ -f $out ]] && continue
       train "$method" "$seed"
-      timed "$method" "$seed" score "${cli[@]}" supernet-score --checkpoint "$work/$method-s$seed.safetensors" \
-        --archs $study/reference-archs.txt --threads "$threads" --out "$out.tmp"
-      mv "$out.tmp" "$out"
+      score "$work/$method-s$seed.safetensors" "$out" 2048 timed "$method" "$seed" score
     done
   done
 }
@@ -108,8 +120,7 @@ report() {
     local ckpt=${done%.done} name; name=$(basename "$ckpt" .safetensors)
     [[ -f $study/codes/$name.svg ]] || "${cli[@]}" codes --checkpoint "$ckpt" --out "$study/codes/$name" > /dev/null
   done
-  "${cli[@]}" study-report --reference $study/reference.csv --runs $study/reference-runs.csv --scores $scores --costs $costs \
-    --space nb201:fashion-small --out $study/results.md --images $study/images
+  study_report --scores $scores --costs $costs --out $study/results.md --images $study/images
 }
 
 # Two checks of the set-up, scored like the rest and tabled apart (docs/study/diagnostics/<check>/results.md):
@@ -119,25 +130,18 @@ report() {
 diagnostics() {
   local d=$study/diagnostics
   mkdir -p $d/half-budget/scores $d/scoring-8192/scores
+  local ckpt out
   for seed in 0 1 2; do
-    score_once "$work/fsnas-s$seed.oneshot.safetensors" "$d/half-budget/scores/spos-5ep-s$seed.csv" 2048
+    ckpt=$work/fsnas-s$seed.oneshot.safetensors out=$d/half-budget/scores/spos-5ep-s$seed.csv
+    [[ -f $ckpt.done && ! -f $out ]] && score "$ckpt" "$out" 2048
   done
   for method in "${order[@]}"; do
-    score_once "$work/$method-s0.safetensors" "$d/scoring-8192/scores/$method-s0.csv" 8192
+    ckpt=$work/$method-s0.safetensors out=$d/scoring-8192/scores/$method-s0.csv
+    [[ -f $ckpt.done && ! -f $out ]] && score "$ckpt" "$out" 8192
   done
   for check in half-budget scoring-8192; do
-    "${cli[@]}" study-report --reference $study/reference.csv --runs $study/reference-runs.csv --scores $d/$check/scores \
-      --space nb201:fashion-small --out $d/$check/results.md --images $d/$check/images
+    study_report --scores $d/$check/scores --out $d/$check/results.md --images $d/$check/images
   done
-}
-
-# Scores the reference cells with a finished checkpoint on N ranking images, unless done or the checkpoint is missing.
-score_once() {
-  local ckpt=$1 out=$2 images=$3
-  [[ -f $ckpt.done && ! -f $out ]] || return 0
-  "${cli[@]}" supernet-score --checkpoint "$ckpt" --archs $study/reference-archs.txt --rank-images "$images" \
-    --threads "$threads" --out "$out.tmp"
-  mv "$out.tmp" "$out"
 }
 
 case ${1:-all} in
