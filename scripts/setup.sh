@@ -10,7 +10,6 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-command -v npm >/dev/null || missing+=(npm)  # fetches ONNX Runtime's library (scripts/install-onnxruntime.sh)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (apt)"
   sudo=""
@@ -21,7 +20,6 @@ fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required but not on PATH" >&2; exit 1; }
 
 bash scripts/build-native.sh
-bash scripts/install-onnxruntime.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log=$(mktemp)
 if ! dotnet build KShotNas.sln -c Release -v quiet -nologo >"$log" 2>&1; then

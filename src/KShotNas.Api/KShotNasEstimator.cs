@@ -49,6 +49,8 @@ public sealed class FitRecord
     public CodeReport? Codes { get; set; }
     /// <summary>Wall time per stage.</summary>
     public Dictionary<string, TimeSpan> Durations { get; } = new();
+    /// <summary>The retrained network's accuracy on the validation data.</summary>
+    public double ValidationAccuracy { get; set; } = double.NaN;
 }
 
 /// <summary>
@@ -65,7 +67,7 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
     public FitRecord Record { get; private set; } = new();
 
     /// <summary>Runs the whole path; progress by stage; cancellable between steps.</summary>
-    public KShotNasModel Fit(ImageDataset train, ImageDataset validation, IProgress<NasProgress>? progress = null,
+    public KShotNasModel Fit(IImageBatches train, ImageDataset validation, IProgress<NasProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         var o = Options;
@@ -102,11 +104,11 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
         var network = new StandaloneNetwork(space, space.Parse(report.Best.Arch));
         try
         {
-            new ClassifierTrainer(o.Retrain).Fit(network, train, validation, new SyncProgress<TrainingProgress>(p =>
+            Record.ValidationAccuracy = new ClassifierTrainer(o.Retrain).Fit(network, train, validation, new SyncProgress<TrainingProgress>(p =>
             {
                 Record.Retraining.Add(p);
                 progress?.Report(new NasProgress("retrain", p.Step, p.TotalSteps, $"loss {p.Loss:F3}"));
-            }), cancellationToken);
+            }), cancellationToken).TestAccuracy;
         }
         catch
         {

@@ -6,7 +6,7 @@ namespace KShotNas.Data;
 /// Labelled images held in memory as one float tensor [N, C, H, W] and one int64 label tensor [N].
 /// Owns both tensors.
 /// </summary>
-public sealed class ImageDataset : IDisposable
+public sealed class ImageDataset : IImageBatches, IDisposable
 {
     /// <summary>Wraps tensors; takes ownership (they leave any scope).</summary>
     public ImageDataset(Tensor images, Tensor labels, int classes)

@@ -11,7 +11,8 @@ namespace KShotNas.Onnx;
 /// Writes a <see cref="StandaloneNetwork"/> as an ONNX model: opset 13, IR version 8, input "input"
 /// [batch, C, H, W] float32, output "logits" [batch, classes]. Batch norm is exported as BatchNormalization with
 /// its running statistics (not folded), so the file mirrors the trained network one to one; ReLU6 is Clip(0, 6);
-/// a node with only 'none' inputs is ConstantOfShape(Shape(x)) zeros.
+/// a node with only 'none' inputs is ConstantOfShape(Shape(x)) zeros. An <see cref="OnnxHead"/> adds what a deployed
+/// model needs around the network: a flat input, the input normalization, class probabilities and the argmax.
 /// </summary>
 public static class OnnxExporter
 {
@@ -19,11 +20,13 @@ public static class OnnxExporter
     public const int Opset = 13;
 
     /// <summary>Builds the model of <paramref name="network"/> (evaluation semantics: running statistics).</summary>
-    public static byte[] Export(StandaloneNetwork network, string producer = "KShotNas")
+    public static byte[] Export(StandaloneNetwork network, OnnxHead? head = null, string producer = "KShotNas")
     {
         var g = network.Graph;
+        head ??= new OnnxHead();
+        head.Validate(g.InputChannels);
         var graph = new GraphProto { Name = "kshotnas_" + network.Space.Name.Replace('-', '_') };
-        graph.Input.Add(ValueInfo("input", "batch", g.InputChannels, g.InputSize, g.InputSize));
+        var image = AddInput(graph, head, g.InputChannels, g.InputSize);
         graph.Output.Add(ValueInfo("logits", "batch", g.Classes));
         var names = new string[g.Nodes.Count];
         using var scope = TensorScope.Begin();
@@ -34,7 +37,7 @@ public static class OnnxExporter
             switch (n.Op)
             {
                 case GraphOp.Input:
-                    output = "input";
+                    output = image;
                     break;
                 case GraphOp.Conv:
                     var conv = (Conv2d)network.Layer(n.Id);
@@ -94,6 +97,7 @@ public static class OnnxExporter
             }
             names[n.Id] = output;
         }
+        AddOutputs(graph, head, g.Classes);
         var model = new ModelProto
         {
             IrVersion = 8, ProducerName = producer, ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
@@ -106,9 +110,49 @@ public static class OnnxExporter
     }
 
     /// <summary>Writes the model to <paramref name="path"/> (temporary file, then rename).</summary>
-    public static void Save(StandaloneNetwork network, string path) => AtomicFile.Write(path, s => s.Write(Export(network)));
+    public static void Save(StandaloneNetwork network, string path, OnnxHead? head = null) =>
+        AtomicFile.Write(path, s => s.Write(Export(network, head)));
 
-    private static ValueInfoProto ValueInfo(string name, string batch, params int[] dims)
+    /// <summary>Declares the graph input and adds reshape/normalization nodes; returns the name of the [batch, C, H, W] image.</summary>
+    private static string AddInput(GraphProto graph, OnnxHead head, int channels, int size)
+    {
+        if (!head.FlatInput)
+        {
+            graph.Input.Add(ValueInfo(head.InputName, "batch", channels, size, size));
+            return Normalize(graph, head, head.InputName, channels);
+        }
+        graph.Input.Add(ValueInfo(head.InputName, "batch", channels * size * size));
+        graph.Node.Add(Node("Reshape", "unflatten", [head.InputName, Longs(graph, "image_shape", -1, channels, size, size)], "image"));
+        return Normalize(graph, head, "image", channels);
+    }
+
+    private static string Normalize(GraphProto graph, OnnxHead head, string x, int channels)
+    {
+        if (head.Mean is null || head.Std is null) return x;
+        graph.Node.Add(Node("Sub", "center", [x, Floats(graph, "channel_mean", [1, channels, 1, 1], head.Mean)], "centered"));
+        graph.Node.Add(Node("Div", "scale", ["centered", Floats(graph, "channel_std", [1, channels, 1, 1], head.Std)], "normalized"));
+        return "normalized";
+    }
+
+    private static void AddOutputs(GraphProto graph, OnnxHead head, int classes)
+    {
+        if (head.ProbabilitiesName is { } probabilities)
+        {
+            graph.Node.Add(Node("Softmax", "probabilities", ["logits"], probabilities, Int("axis", 1)));
+            graph.Output.Add(ValueInfo(probabilities, "batch", classes));
+        }
+        if (head.PredictedIndexName is { } index)
+        {
+            // keepdims=0: one class index per image, [batch].
+            graph.Node.Add(Node("ArgMax", "predicted_index", ["logits"], index, Int("axis", 1), Int("keepdims", 0)));
+            graph.Output.Add(ValueInfo(index, "batch", TensorProto.Types.DataType.Int64));
+        }
+    }
+
+    private static ValueInfoProto ValueInfo(string name, string batch, params int[] dims) =>
+        ValueInfo(name, batch, TensorProto.Types.DataType.Float, dims);
+
+    private static ValueInfoProto ValueInfo(string name, string batch, TensorProto.Types.DataType type, params int[] dims)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batch });
@@ -116,7 +160,7 @@ public static class OnnxExporter
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
         };
     }
 
@@ -159,6 +203,15 @@ public static class OnnxExporter
             proto.FloatData.Add(v);
             graph.Initializer.Add(proto);
         }
+        return name;
+    }
+
+    private static string Floats(GraphProto graph, string name, long[] dims, float[] v)
+    {
+        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        proto.Dims.AddRange(dims);
+        proto.FloatData.AddRange(v);
+        graph.Initializer.Add(proto);
         return name;
     }
 

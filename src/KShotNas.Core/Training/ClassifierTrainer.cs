@@ -69,7 +69,7 @@ public sealed class ClassifierTrainer
     public ClassifierTrainerOptions Options { get; }
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="train"/> and measures accuracy on <paramref name="test"/>.</summary>
-    public TrainingResult Fit(Module model, ImageDataset train, ImageDataset test, IProgress<TrainingProgress>? progress = null,
+    public TrainingResult Fit(Module model, IImageBatches train, IImageBatches test, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         var o = Options;
@@ -175,7 +175,7 @@ public sealed class ClassifierTrainer
     }
 
     /// <summary>Top-1 accuracy of <paramref name="model"/> (eval mode, no autograd) on <paramref name="data"/>.</summary>
-    public static double Evaluate(Module model, ImageDataset data, int batchSize = 1000)
+    public static double Evaluate(Module model, IImageBatches data, int batchSize = 1000)
     {
         var wasTraining = model.IsTraining;
         model.Eval();

@@ -18,7 +18,7 @@ public sealed class FewShotTrainer
     public SupernetTrainerOptions Options { get; }
 
     /// <summary>Trains every sub-supernet; <paramref name="transferFrom"/>, when given, initializes them all first (weight transfer).</summary>
-    public IReadOnlyList<SupernetTrainingResult> Fit(FewShotSupernet supernet, ImageDataset train, Supernet? transferFrom = null,
+    public IReadOnlyList<SupernetTrainingResult> Fit(FewShotSupernet supernet, IImageBatches train, Supernet? transferFrom = null,
         IProgress<(int SubSupernet, SupernetProgress Progress)>? progress = null, CancellationToken cancellationToken = default, bool resume = false)
     {
         // Transfer always: a resumed sub-supernet overwrites it from its own checkpoint, and one that had not started

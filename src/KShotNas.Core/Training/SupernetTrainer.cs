@@ -32,7 +32,7 @@ public sealed class SupernetTrainer
     public SupernetTrainerOptions Options { get; }
 
     /// <summary>Trains <paramref name="supernet"/> on <paramref name="train"/>, from scratch or from <paramref name="resumeFrom"/>.</summary>
-    public SupernetTrainingResult Fit(Supernet supernet, ImageDataset train, IProgress<SupernetProgress>? progress = null,
+    public SupernetTrainingResult Fit(Supernet supernet, IImageBatches train, IProgress<SupernetProgress>? progress = null,
         CancellationToken cancellationToken = default, string? resumeFrom = null)
     {
         var o = Options;
@@ -70,7 +70,7 @@ public sealed class SupernetTrainer
     }
 
     /// <summary>What one training run works with.</summary>
-    private sealed record RunState(Supernet Supernet, ImageDataset Train, Sgd Sgd, ParameterList Parameters, MomentumBuffers?[] Clusters,
+    private sealed record RunState(Supernet Supernet, IImageBatches Train, Sgd Sgd, ParameterList Parameters, MomentumBuffers?[] Clusters,
         MomentumSeparation? Ms, PathSampler Sampler, ComplexityAwareSchedule? Calr, CosineSchedule Cosine, KShotController? KShot);
 
     private SupernetTrainingResult Run(RunState state, CheckpointableRandom rng, long step, long total, int stepsPerEpoch,

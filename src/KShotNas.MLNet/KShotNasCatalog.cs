@@ -1,0 +1,28 @@
+using Microsoft.ML;
+
+namespace KShotNas.MLNet;
+
+/// <summary>The catalog entry: <c>mlContext.MulticlassClassification.Trainers.KShotNas(...)</c>.</summary>
+public static class KShotNasCatalog
+{
+    /// <summary>A <see cref="KShotNasTrainer"/> with all its options.</summary>
+    public static KShotNasTrainer KShotNas(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, KShotNasTrainer.Options options) =>
+        new(MLContextAccess.EnvironmentOf(catalog), options);
+
+    /// <summary>A <see cref="KShotNasTrainer"/> with the default NAS path and the given columns and limits.</summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="labelColumnName">The label column (a key).</param>
+    /// <param name="featureColumnName">The image column (a known-size vector of Single, C x H x W).</param>
+    /// <param name="maxFlops">Hard limit on the found network's multiply-accumulates per image (null: none).</param>
+    /// <param name="maxParameters">Hard limit on its parameters (null: none).</param>
+    /// <param name="supernetEpochs">Supernet training epochs.</param>
+    /// <param name="retrainEpochs">Retraining epochs of the found network.</param>
+    public static KShotNasTrainer KShotNas(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label", string featureColumnName = "Features", long? maxFlops = null, long? maxParameters = null,
+        int supernetEpochs = 5, int retrainEpochs = 5) =>
+        KShotNas(catalog, new KShotNasTrainer.Options
+        {
+            LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, MaxFlops = maxFlops, MaxParameters = maxParameters,
+            SupernetEpochs = supernetEpochs, RetrainEpochs = retrainEpochs,
+        });
+}
