@@ -50,7 +50,7 @@ public static class ImageData
     }
 
     /// <summary>One split of an IDX folder (Fashion-MNIST's file names), at most <paramref name="count"/> images.</summary>
-    public static IDataView FromIdx(MLContext ml, string directory, DataSplit split, int? count = null)
+    public static IDataView FromIdx(MLContext ml, string? directory, DataSplit split, int? count = null)
     {
         using var data = FashionMnist.Load(split, directory, normalize: false);
         var n = Math.Min(count ?? data.Count, data.Count);

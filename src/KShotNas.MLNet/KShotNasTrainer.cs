@@ -46,13 +46,14 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         var ml = _env as MLContext ?? new MLContext(o.Seed);
         var host = _env.Register("KShotNas");
         using var channel = host.Start("Fit");
-        void Log(string line) => channel.Info(MessageSensitivity.None, "KShotNas: " + line);
-        using var cancel = new CancellationTokenSource();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Log(string line) => channel.Info(MessageSensitivity.None, $"KShotNas [{clock.Elapsed.TotalSeconds:F1} s]: {line}");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(o.CancellationToken);
         // ML.NET signals CancelExecution through its environment; poll it so the trainers' token sees it.
         using var watch = new Timer(_ => { if (MLContextAccess.IsCanceled(_env)) cancel.Cancel(); }, null, 0, 100);
-        if (MLContextAccess.IsCanceled(_env)) throw new OperationCanceledException("Operation was canceled.");
+        if (MLContextAccess.IsCanceled(_env)) cancel.Cancel();
+        cancel.Token.ThrowIfCancellationRequested();
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var data = TrainingData.Load(ml, input, layout, o, Log);
         cancel.Token.ThrowIfCancellationRequested();
         Log($"space {SpaceCatalog.Describe(space)}; {data.Train.Count:N0} training and {data.Validation.Count:N0} validation images "

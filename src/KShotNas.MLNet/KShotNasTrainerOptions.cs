@@ -103,6 +103,13 @@ public sealed partial class KShotNasTrainer
         /// <summary>Name of the predicted-label output column (ML.NET's convention: "PredictedLabel").</summary>
         public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
+        /// <summary>
+        /// Stops Fit between training steps (it then throws <see cref="OperationCanceledException"/>). ML.NET's own
+        /// MLContext.CancelExecution() is honoured too, but is internal to ML.NET 5 (AutoML uses it), so this token is
+        /// the public way.
+        /// </summary>
+        public CancellationToken CancellationToken { get; set; }
+
         /// <summary>Progress of the stages for a library caller (MLContext.Log receives the same lines).</summary>
         public IProgress<Api.NasProgress>? Progress { get; set; }
 

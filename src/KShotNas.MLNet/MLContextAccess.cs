@@ -35,6 +35,11 @@ internal static class MLContextAccess
         return (bool)property.GetValue(environment)!;
     }
 
+    /// <summary>Calls ML.NET's internal MLContext.CancelExecution() (as AutoML does); for tests and hosts that own the context.</summary>
+    public static void CancelExecution(MLContext ml) =>
+        (typeof(MLContext).GetMethod("CancelExecution", BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Instance)
+         ?? throw new MissingMemberException("MLContext.CancelExecution is gone in this ML.NET version.")).Invoke(ml, null);
+
     /// <summary>A column of a <see cref="SchemaShape"/> (its constructor is internal to ML.NET).</summary>
     public static SchemaShape.Column Column(string name, SchemaShape.Column.VectorKind kind, Microsoft.ML.Data.DataViewType itemType, bool isKey,
         SchemaShape? annotations = null)
