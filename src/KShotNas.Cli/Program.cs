@@ -3,6 +3,7 @@ using KShotNas.Cli.Commands;
 using KShotNas.Torch;
 
 var root = new RootCommand("KShotNas: weight-sharing neural architecture search on libtorch, for .NET.");
+root.Options.Add(CliData.Option);
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainCnnCommand.Create("train-cnn", "Train the small baseline CNN on Fashion-MNIST and print its test accuracy."));
 root.Subcommands.Add(SupernetTrainCommand.Create());

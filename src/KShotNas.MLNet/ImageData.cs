@@ -23,9 +23,13 @@ public static class ImageData
     /// The images of a folder with one subfolder per class, resized to <paramref name="size"/> x <paramref name="size"/>;
     /// <paramref name="grayscale"/> null decides from the first image (all channels equal: one channel).
     /// </summary>
-    public static IDataView FromFolder(MLContext ml, string directory, int size, bool? grayscale = null)
+    public static IDataView FromFolder(MLContext ml, string directory, int size, bool? grayscale = null) =>
+        FromFiles(ml, ListFolder(directory), size, grayscale);
+
+    /// <summary>The given (path, class) image files as a view, resized to <paramref name="size"/>; grayscale as in <see cref="FromFolder"/>.</summary>
+    public static IDataView FromFiles(MLContext ml, IReadOnlyList<(string Path, string Label)> files, int size, bool? grayscale = null)
     {
-        var files = ListFolder(directory);
+        if (files.Count == 0) throw new ArgumentException("No image files.", nameof(files));
         var gray = grayscale ?? IsGrayscale(files[0].Path);
         var rows = ml.Data.LoadFromEnumerable(files.Select(f => new ImageFile { ImagePath = f.Path, Label = f.Label }));
         var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImageFile.ImagePath))

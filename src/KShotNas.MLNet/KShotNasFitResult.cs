@@ -19,9 +19,10 @@ namespace KShotNas.MLNet;
 /// <param name="Streamed">Whether the training rows were streamed instead of held in memory.</param>
 /// <param name="ValidationAccuracy">The retrained network's accuracy on the validation rows.</param>
 /// <param name="Duration">Wall time of the fit.</param>
+/// <param name="Pipeline">The NAS path's options as the trainer ran them (space, supernet, search, retraining).</param>
 public sealed record KShotNasFitResult(string Space, string Architecture, long Parameters, long Flops, SearchResult Search, FitRecord Record,
     byte[] OnnxModel, float[] ChannelMean, float[] ChannelStd, string[] ClassNames, int TrainingRows, int ValidationRows, bool Streamed,
-    double ValidationAccuracy, TimeSpan Duration)
+    double ValidationAccuracy, TimeSpan Duration, KShotNasOptions Pipeline)
 {
     /// <summary>Writes the ONNX model to <paramref name="path"/> (temporary file, then rename).</summary>
     public void SaveOnnx(string path) => KShotNas.Torch.Serialization.AtomicFile.Write(path, s => s.Write(OnnxModel));

@@ -58,7 +58,8 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         cancel.Token.ThrowIfCancellationRequested();
         Log($"space {SpaceCatalog.Describe(space)}; {data.Train.Count:N0} training and {data.Validation.Count:N0} validation images "
             + $"{string.Join("x", layout.ImageShape)}, {layout.Classes} classes{(data.Streaming ? ", streamed" : "")}");
-        var pipeline = new KShotNasEstimator(PipelineOptions(space, o));
+        var pipelineOptions = PipelineOptions(space, o);
+        var pipeline = new KShotNasEstimator(pipelineOptions);
         var lastStage = "";
         var lastPercent = -10L;
         var progress = new SyncProgress<NasProgress>(p =>
@@ -86,7 +87,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         var profile = space.Profile(model.Architecture);
         LastResult = new KShotNasFitResult(SpaceCatalog.Describe(space), model.ArchitectureText, profile.Params, profile.Flops,
             model.SearchReport!, pipeline.Record, onnx, data.Normalization.Mean, data.Normalization.Std, layout.ClassNames,
-            data.Train.Count, data.Validation.Count, data.Streaming, pipeline.Record.ValidationAccuracy, clock.Elapsed);
+            data.Train.Count, data.Validation.Count, data.Streaming, pipeline.Record.ValidationAccuracy, clock.Elapsed, pipelineOptions);
         Log($"found {model.ArchitectureText} ({profile.Params:N0} params, {profile.Flops:N0} FLOPs), validation accuracy "
             + $"{pipeline.Record.ValidationAccuracy:P2}, {clock.Elapsed.TotalSeconds:F0} s");
         return chain;
@@ -125,7 +126,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         {
             Sampling = o.SupernetMethod, Calr = o.Calr, MomentumSeparation = o.MomentumSeparation, Epochs = o.SupernetEpochs,
             BatchSize = o.BatchSize, LearningRate = o.SupernetLearningRate,
-            KShot = new KShot.KShotOptions { WarmupEpochs = Math.Min(1, o.SupernetEpochs - 1) },
+            KShot = new KShot.KShotOptions { WarmupEpochs = Math.Min(o.KShotWarmupEpochs, o.SupernetEpochs - 1), SimplexPaths = o.SimplexPaths },
         },
         Retrain = new ClassifierTrainerOptions { Recipe = o.RetrainRecipe, Epochs = o.RetrainEpochs, BatchSize = o.BatchSize, Seed = o.Seed },
     };

@@ -40,6 +40,12 @@ public sealed partial class KShotNasTrainer
         /// <summary>K-shot NAS: K supernets mixed per path by a simplex-net; 1 is plain one-shot training.</summary>
         public int K { get; set; } = 1;
 
+        /// <summary>K-shot: supernet epochs before the simplex-net starts (capped at one less than the epochs).</summary>
+        public int KShotWarmupEpochs { get; set; } = 1;
+
+        /// <summary>K-shot: paths per simplex-net step (the batch is split into groups, one path each).</summary>
+        public int SimplexPaths { get; set; } = 16;
+
         /// <summary>The complexity-aware learning-rate schedule (CaLR) for supernet training.</summary>
         public bool Calr { get; set; } = true;
 
@@ -124,6 +130,8 @@ public sealed partial class KShotNasTrainer
             Check(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "must name a column");
             Check(ImageShape is null || (ImageShape.Length == 3 && ImageShape.All(d => d > 0)), nameof(ImageShape), ImageShape is null ? null : string.Join("x", ImageShape), "must be [C, H, W] with positive sizes");
             Check(K >= 1, nameof(K), K, "must be at least 1");
+            Check(KShotWarmupEpochs >= 0, nameof(KShotWarmupEpochs), KShotWarmupEpochs, "must not be negative");
+            Check(SimplexPaths >= 1, nameof(SimplexPaths), SimplexPaths, "must be at least 1");
             Check(SupernetEpochs >= 1, nameof(SupernetEpochs), SupernetEpochs, "must be at least 1");
             Check(BatchSize >= 2, nameof(BatchSize), BatchSize, "must be at least 2 (batch statistics)");
             Check(double.IsFinite(SupernetLearningRate) && SupernetLearningRate > 0, nameof(SupernetLearningRate), SupernetLearningRate, "must be finite and positive");

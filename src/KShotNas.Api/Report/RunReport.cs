@@ -9,7 +9,12 @@ public static class RunReport
 {
     /// <summary>Writes index.html into <paramref name="directory"/>.</summary>
     public static string Write(string directory, KShotNasModel model, KShotNasOptions options, FitRecord record,
-        IReadOnlyList<(string Key, string Value)> summary)
+        IReadOnlyList<(string Key, string Value)> summary) =>
+        Write(directory, model.Space, model.Architecture, model.SearchReport, options, record, summary);
+
+    /// <summary>Writes index.html into <paramref name="directory"/> for a found <paramref name="architecture"/> of <paramref name="space"/>.</summary>
+    public static string Write(string directory, SearchSpace space, Architecture architecture, KShotNas.Search.SearchResult? searchReport,
+        KShotNasOptions options, FitRecord record, IReadOnlyList<(string Key, string Value)> summary)
     {
         Directory.CreateDirectory(directory);
         var html = new StringBuilder();
@@ -21,14 +26,14 @@ public static class RunReport
         foreach (var (k, v) in summary) html.Append("<tr><td>").Append(Svg.Escape(k)).Append("</td><td>").Append(Svg.Escape(v)).Append("</td></tr>");
         html.Append("</table>");
         void Figure(string svg, string caption) => html.Append("<figure>").Append(svg).Append("<figcaption>").Append(Svg.Escape(caption)).Append("</figcaption></figure>");
-        Figure(model.Space is Nb201Space ? Svg.Nb201Cell(model.Architecture) : Svg.DecisionList(model.Space, model.Architecture),
-            $"The chosen architecture: {model.ArchitectureText}");
+        Figure(space is Nb201Space ? Svg.Nb201Cell(architecture) : Svg.DecisionList(space, architecture),
+            $"The chosen architecture: {space.Format(architecture)}");
         Figure(Svg.LineChart("Supernet training loss", "cross-entropy (moving average)", [("supernet", record.SupernetLosses, "#1f4e8c")], smooth: 20),
             "Supernet steps (K-shot alternates supernet and simplex-net steps after warm-up).");
         Figure(Svg.LineChart("Retraining of the chosen architecture", "loss / accuracy",
             [("loss", record.Retraining.Select(p => p.Loss).ToList(), "#b33"), ("train accuracy", record.Retraining.Select(p => p.Accuracy).ToList(), "#3b8c5a")]),
             "Reported every 50 steps.");
-        if (model.SearchReport is { } search)
+        if (searchReport is { } search)
             Figure(search.Svg(options.Constraints.MaxFlops), "Every candidate scored by the supernet; line: accuracy/FLOPs Pareto front; dashed: FLOPs budget.");
         if (record.Codes is { } codes)
             Figure(codes.Svg($"K-shot codes of the {codes.Codes.Length} search candidates (K = {codes.K})"), codes.Summary());

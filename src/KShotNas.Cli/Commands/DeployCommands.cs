@@ -32,10 +32,11 @@ internal static class RetrainCommand
             TorchRuntime.Threads = p.GetValue(threads);
             TorchRuntime.ManualSeed((ulong)p.GetValue(seed));
             var s = SpaceCatalog.Create(p.GetValue(space)!);
-            NasData.CheckInputShape(s);
-            using var all = FashionMnist.Load(DataSplit.Train);
+            var source = CliData.Source(p);
+            using var all = source.Load(DataSplit.Train);
+            CliData.CheckSpace(s, all, source);
             using var subset = p.GetValue(images) is { } n ? all.Subset(n, p.GetValue(seed)) : null;
-            using var test = FashionMnist.Load(DataSplit.Test);
+            using var test = source.Load(DataSplit.Test);
             using var model = new KShotNasModel(new StandaloneNetwork(s, s.Parse(p.GetValue(arch)!)));
             var options = new ClassifierTrainerOptions { Epochs = p.GetValue(epochs), Seed = p.GetValue(seed), Recipe = p.GetValue(recipe) };
             var data = subset ?? all;
@@ -77,7 +78,7 @@ internal static class PredictCommand
         var command = new Command("predict", "Classify Fashion-MNIST test images with an exported model through ONNX Runtime.") { model, count, threads };
         command.SetAction(p =>
         {
-            using var test = FashionMnist.Load(DataSplit.Test);
+            using var test = CliData.Source(p).Load(DataSplit.Test);
             using var subset = test.Subset(Math.Min(p.GetValue(count), test.Count), 0);
             var accuracy = Accuracy(p.GetValue(model)!, subset, p.GetValue(threads));
             AnsiConsole.WriteLine($"{subset.Count} images, accuracy {accuracy:P2} (ONNX Runtime {OnnxPredictor.RuntimeVersion})");

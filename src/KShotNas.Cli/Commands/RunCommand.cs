@@ -3,33 +3,34 @@ using System.Diagnostics;
 using KShotNas.Api;
 using KShotNas.Api.Report;
 using KShotNas.Data;
-using KShotNas.KShot;
-using KShotNas.Onnx.Runtime;
-using KShotNas.Search;
+using KShotNas.MLNet;
 using KShotNas.Spaces;
 using KShotNas.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Spectre.Console;
 
 namespace KShotNas.Cli.Commands;
 
 /// <summary>
-/// `kshotnas run`, the main job: K-shot supernet with CaLR + MS on the small NB201 skeleton -> evolutionary search
-/// under a FLOPs budget -> retraining -> ONNX export -> test accuracy through ONNX Runtime -> HTML report.
+/// `kshotnas run`, the main job, as an ML.NET pipeline: MapValueToKey -> KShotNas (K-shot supernet with CaLR + MS on
+/// the small NB201 skeleton, evolutionary search under a FLOPs budget, retraining) -> MapKeyToValue; then test
+/// accuracy through ML.NET's OnnxTransformer, model.zip (loads without KShotNas), model.onnx and an HTML report.
 /// </summary>
 internal static class RunCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Folder for the model, the ONNX file and the report.", DefaultValueFactory = _ => "out/run" };
+        var output = new Option<string>("--out") { Description = "Folder for model.zip, model.onnx and the report.", DefaultValueFactory = _ => "out/run" };
         var k = new Option<int>("--k") { Description = "K-shot K.", DefaultValueFactory = _ => 4 };
         var epochs = new Option<int>("--supernet-epochs") { Description = "Supernet epochs (the first is K-shot warm-up).", DefaultValueFactory = _ => 3 };
         var budget = new Option<int>("--search-budget") { Description = "Candidates the search scores.", DefaultValueFactory = _ => 200 };
         var maxFlops = new Option<long?>("--max-flops") { Description = "FLOPs budget (default: 60% of the space's largest network)." };
         var retrain = new Option<int>("--retrain-epochs") { Description = "Retraining epochs.", DefaultValueFactory = _ => 3 };
-        var trainImages = new Option<int?>("--train-images") { Description = "Images of the training half to use (default all 30,000)." };
+        var trainImages = new Option<int?>("--train-images") { Description = "Training images to use (default all; half train the supernet, half rank)." };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var seed = new Option<ulong>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
-        var command = new Command("run", "The main job: K-shot NAS on Fashion-MNIST end to end, with an HTML report.")
+        var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
+        var command = new Command("run", "The main job: K-shot NAS end to end through an ML.NET pipeline, with model.zip, model.onnx and an HTML report.")
         {
             output, k, epochs, budget, maxFlops, retrain, trainImages, threads, seed,
         };
@@ -37,54 +38,59 @@ internal static class RunCommand
         {
             var clock = Stopwatch.StartNew();
             var dir = p.GetValue(output)!;
-            var space = new Nb201Space(Nb201Options.FashionMnistSmall);
+            var source = CliData.Source(p);
+            var ml = new MLContext(p.GetValue(seed));
+            var train = source.LoadView(ml, DataSplit.Train, p.GetValue(trainImages));
+            var test = source.LoadView(ml, DataSplit.Test);
+            var (channels, size, classes) = Shape(ml, train);
+            var space = new Nb201Space(Nb201Options.FashionMnistSmall with { InputChannels = channels, InputSize = size, Classes = classes });
             var limit = p.GetValue(maxFlops) ?? (long)(0.6 * space.Enumerate().Max(a => space.Profile(a).Flops));
-            var options = new KShotNasOptions
+            var options = new KShotNasTrainer.Options
             {
-                Space = SpaceCatalog.Describe(space), K = p.GetValue(k), SearchBudget = p.GetValue(budget), Threads = p.GetValue(threads), Seed = p.GetValue(seed),
-                Constraints = new SearchConstraints(MaxFlops: limit),
-                Supernet = new SupernetTrainerOptions
-                {
-                    Calr = true, MomentumSeparation = true, Epochs = p.GetValue(epochs),
-                    KShot = new KShotOptions { WarmupEpochs = 1, SimplexPaths = 4 },
-                },
-                Retrain = new ClassifierTrainerOptions { Epochs = p.GetValue(retrain) },
+                Space = SpaceCatalog.Describe(space), K = p.GetValue(k), SupernetMethod = PathSampling.Spos, Calr = true, MomentumSeparation = true,
+                SupernetEpochs = p.GetValue(epochs), KShotWarmupEpochs = 1, SimplexPaths = 4, SearchBudget = p.GetValue(budget), MaxFlops = limit,
+                ValidationFraction = 0.5, ScoringImages = 512, RetrainEpochs = p.GetValue(retrain), Threads = p.GetValue(threads), Seed = p.GetValue(seed),
+                CancellationToken = ct,
             };
-            var (train, validation) = NasData.Load(null, p.GetValue(trainImages));
-            using var test = FashionMnist.Load(DataSplit.Test);
-            AnsiConsole.WriteLine($"KShotNas run: {options.Space}, K = {options.K}, CaLR + MS, {options.Strategy} search of {options.SearchBudget} "
-                                  + $"under {limit:N0} FLOPs; supernet and retraining on {train.Count:N0} images, search scored on validation");
-            var estimator = new KShotNasEstimator(options);
-            KShotNasModel model;
-            using (train)
-            using (validation)
-                model = ProgressDisplay.Run<NasProgress, KShotNasModel>(100, q => q.Total == 0 ? 0 : 100 * q.Done / q.Total,
-                    q => $"{q.Stage}: {q.Done}/{q.Total} {q.Detail}", progress => estimator.Fit(train, validation, progress, ct));
-            using (model)
-            {
-                Directory.CreateDirectory(dir);
-                model.Save(Path.Combine(dir, "model.safetensors"));
-                var onnxPath = Path.Combine(dir, "model.onnx");
-                model.ExportOnnx(onnxPath);
-                var engineAccuracy = model.Evaluate(test);
-                var onnxAccuracy = PredictCommand.Accuracy(onnxPath, test, options.Threads);
-                var profile = model.Space.Profile(model.Architecture);
-                var total = clock.Elapsed;
-                var report = RunReport.Write(dir, model, options, estimator.Record,
-                [
-                    ("architecture", model.ArchitectureText),
-                    ("params / FLOPs", $"{profile.Params:N0} / {profile.Flops:N0} (budget {limit:N0})"),
-                    ("supernet score of the chosen cell", $"{model.SearchReport!.Best.Result.Accuracy:P2}"),
-                    ("test accuracy (ONNX Runtime " + OnnxPredictor.RuntimeVersion + ")", $"{onnxAccuracy:P2}"),
-                    ("test accuracy (engine)", $"{engineAccuracy:P2}"),
-                    ("durations", string.Join(", ", estimator.Record.Durations.Select(d => $"{d.Key} {d.Value.TotalSeconds:F0} s")) + $", total {total.TotalSeconds:F0} s"),
-                ]);
-                AnsiConsole.WriteLine($"chosen: {model.ArchitectureText} ({profile.Params:N0} params, {profile.Flops:N0} FLOPs)");
-                AnsiConsole.WriteLine($"test accuracy through ONNX Runtime: {onnxAccuracy:P2} (engine {engineAccuracy:P2}); {total.TotalSeconds:F0} s in all");
-                AnsiConsole.WriteLine($"report: {report}");
-            }
+            AnsiConsole.WriteLine($"KShotNas run on {source.Description}: {options.Space}, K = {options.K}, CaLR + MS, {options.SearchStrategy} search of "
+                                  + $"{options.SearchBudget} under {limit:N0} FLOPs; half the training images train, half rank");
+            var nas = ml.MulticlassClassification.Trainers.KShotNas(options);
+            var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(nas).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+            var model = ProgressDisplay.Run<NasProgress, ITransformer>(100, q => q.Total == 0 ? 0 : 100 * q.Done / q.Total,
+                q => $"{q.Stage}: {q.Done}/{q.Total} {q.Detail}", progress =>
+                {
+                    options.Progress = progress;
+                    return pipeline.Fit(train);
+                });
+            var result = nas.LastResult!;
+            var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+            Directory.CreateDirectory(dir);
+            ml.Model.Save(model, train.Schema, Path.Combine(dir, "model.zip"));
+            result.SaveOnnx(Path.Combine(dir, "model.onnx"));
+            var total = clock.Elapsed;
+            var report = RunReport.Write(dir, space, space.Parse(result.Architecture), result.Search, result.Pipeline, result.Record,
+            [
+                ("data", $"{source.Description}: {result.TrainingRows:N0} training, {result.ValidationRows:N0} ranking images, test split for accuracy"),
+                ("architecture", result.Architecture),
+                ("params / FLOPs", $"{result.Parameters:N0} / {result.Flops:N0} (budget {limit:N0})"),
+                ("supernet score of the chosen cell", $"{result.Search.Best.Result.Accuracy:P2}"),
+                ("test accuracy (ML.NET OnnxTransformer, ONNX Runtime)", $"{metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F3})"),
+                ("files", "model.zip (ML.NET, loads without KShotNas), model.onnx (raw pixels in; Score and class index out)"),
+                ("durations", string.Join(", ", result.Record.Durations.Select(d => $"{d.Key} {d.Value.TotalSeconds:F0} s")) + $", total {total.TotalSeconds:F0} s"),
+            ]);
+            AnsiConsole.WriteLine($"chosen: {result.Architecture} ({result.Parameters:N0} params, {result.Flops:N0} FLOPs)");
+            AnsiConsole.WriteLine($"test accuracy through ML.NET/ONNX Runtime: {metrics.MicroAccuracy:P2}; {total.TotalSeconds:F0} s in all");
+            AnsiConsole.WriteLine($"model: {Path.Combine(dir, "model.zip")}; report: {report}");
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>Channels, side and classes of the raw view (Features [C, H, W], Label text).</summary>
+    private static (int Channels, int Size, int Classes) Shape(MLContext ml, IDataView train)
+    {
+        var dims = ((VectorDataViewType)train.Schema["Features"].Type).Dimensions;
+        var classes = train.GetColumn<string>("Label").Distinct().Count();
+        return dims.Length == 3 ? (dims[0], dims[1], classes) : (1, dims[0], classes);
     }
 }

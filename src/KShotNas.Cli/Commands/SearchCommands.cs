@@ -1,3 +1,4 @@
+using KShotNas.Data;
 using System.CommandLine;
 using KShotNas.Evaluation;
 using KShotNas.Search;
@@ -49,8 +50,9 @@ internal static class SearchCommands
                 TorchRuntime.Threads = Environment.ProcessorCount;
                 using var supernet = SupernetFile.Load(p.GetValue(checkpoint)!);
                 searchSpace = supernet.Space;
-                NasData.CheckInputShape(searchSpace);
-                var (train, ranking) = NasData.Load(null, supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(rankImages));
+                var source = CliData.Source(p);
+                var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(rankImages));
+                CliData.CheckSpace(searchSpace, train, source);
                 using (train)
                 using (ranking)
                     result = Run(searchSpace, new SupernetScorer(supernet, ranking, train), p.GetValue(strategy)!, constraints, p.GetValue(seed),

@@ -53,14 +53,16 @@ internal static class StudyCommands
         {
             TorchRuntime.Threads = p.GetValue(threads);
             var s = SpaceCatalog.Create(p.GetValue(space)!);
-            NasData.CheckInputShape(s);
+
             var list = File.ReadLines(p.GetValue(archs)!).Select(l => l.Trim()).Where(l => l.Length > 0).Select(s.Parse).ToList();
             var path = p.GetValue(output)!;
             var existing = ReferenceSet.ReadRuns(path);
             var done = existing.Select(r => (r.Arch, r.Seed)).ToHashSet();
-            using var all = FashionMnist.Load(DataSplit.Train);
+            var source = CliData.Source(p);
+            using var all = source.Load(DataSplit.Train);
+            CliData.CheckSpace(s, all, source);
             using var subset = p.GetValue(images) is { } n ? all.Subset(n, 0) : null;
-            using var test = FashionMnist.Load(DataSplit.Test);
+            using var test = source.Load(DataSplit.Test);
             var train = subset ?? all;
             ReferenceSet.CheckOneRecipe(existing, p.GetValue(epochs), train.Count);
             var todo = list.SelectMany(a => p.GetValue(seeds)!.Select(seed => (Arch: a, Seed: seed))).Where(x => !done.Contains((s.Format(x.Arch), x.Seed))).ToList();

@@ -1,3 +1,4 @@
+using KShotNas.Data;
 using System.CommandLine;
 using KShotNas.Evaluation;
 using KShotNas.Ranking;
@@ -23,19 +24,19 @@ internal static class SupernetScoreCommand
         var batch = new Option<int>("--eval-batch") { Description = "Evaluation batch size.", DefaultValueFactory = _ => 2048 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount, Description = "libtorch threads." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0, Description = "Seed of --sample." };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder." };
         var command = new Command("supernet-score", "Score architectures with a supernet checkpoint on the ranking half of Fashion-MNIST.")
         {
-            checkpoint, archs, all, sample, output, images, batch, threads, seed, dataDir,
+            checkpoint, archs, all, sample, output, images, batch, threads, seed,
         };
         command.SetAction((p, ct) =>
         {
             TorchRuntime.Threads = p.GetValue(threads);
             using var supernet = SupernetFile.Load(p.GetValue(checkpoint)!);
             var space = supernet.Space;
-            NasData.CheckInputShape(space);
+            var source = CliData.Source(p);
             var list = Architectures(space, p.GetValue(archs), p.GetValue(all), p.GetValue(sample), p.GetValue(seed));
-            var (train, ranking) = NasData.Load(p.GetValue(dataDir), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(images));
+            var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(images));
+            CliData.CheckSpace(space, train, source);
             using (train)
             using (ranking)
             {

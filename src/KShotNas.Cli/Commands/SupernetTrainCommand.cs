@@ -1,3 +1,4 @@
+using KShotNas.Data;
 using System.CommandLine;
 using KShotNas.KShot;
 using KShotNas.Spaces;
@@ -34,7 +35,6 @@ internal static class SupernetTrainCommand
         var trainImages = new Option<int?>("--train-images") { Description = "Use this many images of the supernet half of Fashion-MNIST (default: all 30,000)." };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0, Description = "Seed." };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount, Description = "libtorch threads." };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder." };
         var k = new Option<int>("--k") { Description = "K-shot NAS: number of supernets mixed per path (1: one-shot).", DefaultValueFactory = _ => 1 };
         var warmup = new Option<int>("--warmup-epochs") { Description = "K-shot warm-up epochs with lambda = 1/K.", DefaultValueFactory = _ => 1 };
         var simplexPaths = new Option<int>("--simplex-paths") { Description = "K-shot m: paths per simplex-net step.", DefaultValueFactory = _ => 16 };
@@ -46,7 +46,7 @@ internal static class SupernetTrainCommand
         var command = new Command("supernet-train", "Train a supernet on half of the Fashion-MNIST training set and write a checkpoint.")
         {
             space, method, calr, gammaMax, ms, msEdges, msDecisions, untouched, fewShot, transfer, norm, epochs, batch, lr, minLr, clip, smoothing,
-            trainImages, seed, threads, dataDir, k, warmup, simplexPaths, tau, widthReg, simplexLr, output, resume,
+            trainImages, seed, threads, k, warmup, simplexPaths, tau, widthReg, simplexLr, output, resume,
         };
         command.SetAction((p, ct) =>
         {
@@ -68,8 +68,9 @@ internal static class SupernetTrainCommand
             var kValue = p.GetValue(k);
             if (kValue > 1 && p.GetValue(fewShot) is not null) throw new ArgumentException("K-shot and few-shot training are not combined.");
             var searchSpace = SpaceCatalog.Create(p.GetValue(space)!);
-            NasData.CheckInputShape(searchSpace);
-            var (train, ranking) = NasData.Load(p.GetValue(dataDir), p.GetValue(trainImages), 1);
+            var source = CliData.Source(p);
+            var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), p.GetValue(trainImages), 1);
+            CliData.CheckSpace(searchSpace, train, source);
             ranking.Dispose();
             using (train)
             using (var supernet = SupernetFile.Create(searchSpace, kValue, p.GetValue(norm), p.GetValue(fewShot) ?? -1))
@@ -83,10 +84,10 @@ internal static class SupernetTrainCommand
                 var steps = (long)train.BatchCount(options.BatchSize, dropLast: true) * options.Epochs;
                 if (supernet is FewShotSupernet few)
                 {
-                    using var source = p.GetValue(transfer) is { } t ? SupernetFile.Load(t) : null;
+                    using var transferSource = p.GetValue(transfer) is { } t ? SupernetFile.Load(t) : null;
                     var results = ProgressDisplay.Run<(int Sub, SupernetProgress P), IReadOnlyList<SupernetTrainingResult>>(
                         steps * few.SubSupernets.Count, r => r.Sub * steps + r.P.Step, r => $"sub-supernet {r.Sub}: {Describe(r.P)}",
-                        progress => new FewShotTrainer(options).Fit(few, train, source, progress, ct, resumeFrom is not null || p.GetValue(resume)));
+                        progress => new FewShotTrainer(options).Fit(few, train, transferSource, progress, ct, resumeFrom is not null || p.GetValue(resume)));
                     SupernetFile.Save(path, few);
                     AnsiConsole.MarkupLine($"{results.Count} sub-supernets trained, {results.Sum(r => r.Duration.TotalSeconds):F1} s; written to {Markup.Escape(path)}");
                 }

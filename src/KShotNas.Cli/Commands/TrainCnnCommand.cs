@@ -19,26 +19,25 @@ internal static class TrainCnnCommand
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Seed of initialization and data order.", DefaultValueFactory = _ => 0 };
         var subset = new Option<int?>("--subset") { Description = "Train on this many images only (default: all 60,000)." };
-        var dataDir = new Option<string?>("--data-dir") { Description = $"Fashion-MNIST folder (default {FashionMnist.DefaultDirectory} or $KSHOTNAS_FASHION_MNIST)." };
         var save = new Option<string?>("--save") { Description = "Write the trained weights to this .safetensors file." };
-        var command = new Command(name, description) { epochs, batch, lr, threads, seed, subset, dataDir, save };
+        var command = new Command(name, description) { epochs, batch, lr, threads, seed, subset, save };
         command.SetAction((parse, ct) => Task.FromResult(Run(new ClassifierTrainerOptions
         {
             Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Seed = parse.GetValue(seed),
-        }, parse.GetValue(threads), parse.GetValue(subset), parse.GetValue(dataDir), parse.GetValue(save), ct)));
+        }, parse.GetValue(threads), parse.GetValue(subset), CliData.Source(parse), parse.GetValue(save), ct)));
         return command;
     }
 
-    private static int Run(ClassifierTrainerOptions options, int threads, int? subset, string? dataDir, string? save, CancellationToken ct)
+    private static int Run(ClassifierTrainerOptions options, int threads, int? subset, KShotNas.MLNet.DataSource source, string? save, CancellationToken ct)
     {
         TorchRuntime.Threads = threads;
         TorchRuntime.ManualSeed((ulong)options.Seed);
-        using var fullTrain = FashionMnist.Load(DataSplit.Train, dataDir);
-        using var test = FashionMnist.Load(DataSplit.Test, dataDir);
+        using var fullTrain = source.Load(DataSplit.Train);
+        using var test = source.Load(DataSplit.Test);
         using var train = subset is { } n ? fullTrain.Subset(n, options.Seed) : null;
         var data = train ?? fullTrain;
         using var model = new SmallCnn();
-        AnsiConsole.MarkupLine($"Training SmallCnn ({model.ParameterCount():N0} parameters) on {data.Count:N0} Fashion-MNIST images, "
+        AnsiConsole.MarkupLine($"Training SmallCnn ({model.ParameterCount():N0} parameters) on {data.Count:N0} images of {Markup.Escape(source.Description)}, "
                                + $"{options.Epochs} epochs, batch {options.BatchSize}, {threads} threads.");
         var trainer = new ClassifierTrainer(options);
         var result = ProgressDisplay.Run(options.Epochs * (long)data.BatchCount(options.BatchSize),

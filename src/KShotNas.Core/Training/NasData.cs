@@ -14,11 +14,17 @@ public static class NasData
     /// <summary>
     /// Loads the two halves; <paramref name="trainImages"/> / <paramref name="rankImages"/> take seeded subsets of them.
     /// </summary>
-    public static (ImageDataset SupernetTrain, ImageDataset Ranking) Load(string? directory = null, int? trainImages = null, int? rankImages = null)
+    public static (ImageDataset SupernetTrain, ImageDataset Ranking) Load(string? directory = null, int? trainImages = null, int? rankImages = null) =>
+        Split(FashionMnist.Load(DataSplit.Train, directory), trainImages, rankImages);
+
+    /// <summary>Splits a training set (taking ownership) into the two halves, with optional seeded subsets as in <see cref="Load"/>.</summary>
+    public static (ImageDataset SupernetTrain, ImageDataset Ranking) Split(ImageDataset all, int? trainImages = null, int? rankImages = null)
     {
-        using var all = FashionMnist.Load(DataSplit.Train, directory);
-        var (a, b) = all.Split(0.5, SplitSeed);
-        return (Take(a, trainImages), Take(b, rankImages));
+        using (all)
+        {
+            var (a, b) = all.Split(0.5, SplitSeed);
+            return (Take(a, trainImages), Take(b, rankImages));
+        }
     }
 
     /// <summary>Throws unless <paramref name="space"/>'s networks take Fashion-MNIST's 1x28x28 images and 10 classes.</summary>
