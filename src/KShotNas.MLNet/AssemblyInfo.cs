@@ -1,1 +1,2 @@
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("KShotNas.MLNet.Tests")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("KShotNas.Benchmarks")]
