@@ -50,8 +50,13 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         void Log(string line) => channel.Info(MessageSensitivity.None, $"KShotNas [{clock.Elapsed.TotalSeconds:F1} s]: {line}");
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(o.CancellationToken);
         // ML.NET signals CancelExecution through its environment; poll it so the trainers' token sees it.
-        using var watch = new Timer(_ => { if (MLContextAccess.IsCanceled(_env)) cancel.Cancel(); }, null, 0, 100);
-        if (MLContextAccess.IsCanceled(_env)) cancel.Cancel();
+        var canceled = MLContextAccess.CancellationProbe(_env);
+        using var watch = new Timer(_ =>
+        {
+            try { if (canceled()) cancel.Cancel(); }
+            catch (ObjectDisposedException) { } // a last tick after Fit returned
+        }, null, 0, 100);
+        if (canceled()) cancel.Cancel();
         cancel.Token.ThrowIfCancellationRequested();
 
         using var data = TrainingData.Load(ml, input, layout, o, Log);

@@ -25,15 +25,21 @@ internal static class MLContextAccess
         return (IHostEnvironment)(property.GetValue(catalog) ?? throw new InvalidOperationException("The catalog has no environment."));
     }
 
-    /// <summary>True once MLContext.CancelExecution() was called on <paramref name="environment"/>.</summary>
-    public static bool IsCanceled(IHostEnvironment environment)
+    /// <summary>
+    /// A probe that is true once MLContext.CancelExecution() was called on <paramref name="environment"/>; resolved
+    /// here, so a missing member fails before training rather than on a timer thread.
+    /// </summary>
+    public static Func<bool> CancellationProbe(IHostEnvironment environment)
     {
         var iface = environment.GetType().GetInterfaces().FirstOrDefault(i => i.FullName == Cancelable)
                     ?? throw new MissingMemberException($"{environment.GetType().Name} no longer implements {Cancelable}; this ML.NET version is not supported.");
         var property = iface.GetProperty("IsCanceled", BindingFlags.Public | BindingFlags.Instance)
                        ?? throw new MissingMemberException($"{Cancelable}.IsCanceled is gone in this ML.NET version.");
-        return (bool)property.GetValue(environment)!;
+        return () => (bool)property.GetValue(environment)!;
     }
+
+    /// <summary>True once MLContext.CancelExecution() was called on <paramref name="environment"/>.</summary>
+    public static bool IsCanceled(IHostEnvironment environment) => CancellationProbe(environment)();
 
     /// <summary>Calls ML.NET's internal MLContext.CancelExecution() (as AutoML does); for tests and hosts that own the context.</summary>
     public static void CancelExecution(MLContext ml) =>

@@ -44,12 +44,19 @@ internal sealed class TrainingData : IDisposable
             log($"reading {rows:N0} rows into memory ({bytes / 1048576.0:F0} MiB)");
             var (all, norm, counts) = RowReader.ReadAll(input, layout, "training");
             ImageDataset train, validation;
-            using (all)
+            try
             {
                 RowReader.CheckClassCounts(counts, layout, o.ValidationData is null, k => layout.ClassNames[k]);
-                (train, validation) = o.ValidationData is null
-                    ? StratifiedSplit(all, o.ValidationFraction, o.Seed)
-                    : (all.Select(Enumerable.Range(0, all.Count).Select(i => (long)i).ToArray()), ReadValidation(o.ValidationData, layout, o.MemoryBudgetBytes));
+                if (o.ValidationData is null)
+                {
+                    using (all) (train, validation) = StratifiedSplit(all, o.ValidationFraction, o.Seed);
+                }
+                else (train, validation) = (all, ReadValidation(o.ValidationData, layout, o.MemoryBudgetBytes));
+            }
+            catch
+            {
+                all.Dispose();
+                throw;
             }
             NormalizeInPlace(train, norm);
             NormalizeInPlace(validation, norm);
