@@ -1,5 +1,4 @@
 using KShotNas.Data;
-using KShotNas.Torch;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -82,9 +81,7 @@ public sealed class DataSource
             Enumerable.Range(0, classes).Select(i => i.ToString()).ToArray());
         var (data, statistics, _) = RowReader.ReadAll(view, layout, split.ToString().ToLowerInvariant());
         _trainStatistics ??= split == DataSplit.Train ? statistics : RowReader.ReadAll(keys.Transform(LoadView(ml, DataSplit.Train)), layout, "training").Statistics;
-        using var scope = TensorScope.Begin();
-        var c = layout.ImageShape[0];
-        data.Images.SubInPlace(Tensor.FromSpan<float>(_trainStatistics.Mean, [1, c, 1, 1])).DivInPlace(Tensor.FromSpan<float>(_trainStatistics.Std, [1, c, 1, 1]));
+        _trainStatistics.ApplyInPlace(data.Images);
         return data;
     }
 

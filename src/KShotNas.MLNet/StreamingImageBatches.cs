@@ -67,10 +67,7 @@ internal sealed class StreamingImageBatches(MLContext ml, IDataView view, Column
     private (Tensor Images, Tensor Labels) ToTensors(ReadOnlySpan<float> pixels, ReadOnlySpan<long> labels, int n, int[] shape)
     {
         using var scope = TensorScope.Begin();
-        var c = shape[0];
-        using var mean = Tensor.FromSpan<float>(normalization.Mean, [1, c, 1, 1]);
-        using var std = Tensor.FromSpan<float>(normalization.Std, [1, c, 1, 1]);
-        var images = Tensor.FromSpan(pixels, [n, c, shape[1], shape[2]]).SubInPlace(mean).DivInPlace(std);
+        var images = normalization.ApplyInPlace(Tensor.FromSpan(pixels, [n, shape[0], shape[1], shape[2]]));
         var y = Tensor.FromSpan(labels, [n]);
         return (images.DetachFromScope(), y.DetachFromScope());
     }

@@ -12,7 +12,16 @@ internal sealed record ColumnLayout(DataViewSchema.Column Features, DataViewSche
 }
 
 /// <summary>Per-channel statistics of the training images, baked into the exported model.</summary>
-internal sealed record Normalization(float[] Mean, float[] Std);
+internal sealed record Normalization(float[] Mean, float[] Std)
+{
+    /// <summary>(images - mean) / std per channel, in place on [N, C, H, W]; returns <paramref name="images"/>.</summary>
+    public Tensor ApplyInPlace(Tensor images)
+    {
+        using var scope = TensorScope.Begin();
+        var c = Mean.Length;
+        return images.SubInPlace(Tensor.FromSpan<float>(Mean, [1, c, 1, 1])).DivInPlace(Tensor.FromSpan<float>(Std, [1, c, 1, 1]));
+    }
+}
 
 /// <summary>
 /// The rows of an IDataView as training and validation images: copied into tensors once when they fit the memory
@@ -58,8 +67,8 @@ internal sealed class TrainingData : IDisposable
                 all.Dispose();
                 throw;
             }
-            NormalizeInPlace(train, norm);
-            NormalizeInPlace(validation, norm);
+            norm.ApplyInPlace(train.Images);
+            norm.ApplyInPlace(validation.Images);
             return new TrainingData(train, validation, norm, streaming: false);
         }
         log($"{rows:N0} rows ({bytes / 1048576.0:F0} MiB) exceed the memory budget ({o.MemoryBudgetBytes / 1048576.0:F0} MiB): streaming batches");
@@ -75,7 +84,7 @@ internal sealed class TrainingData : IDisposable
         // Validation is held in memory: at most a quarter of the budget, and never fewer rows than scoring needs.
         var maxValidationRows = (int)Math.Min(int.MaxValue, Math.Max(o.ScoringImages, o.MemoryBudgetBytes / 4 / (4L * layout.FeatureSize)));
         var validationSet = RowReader.ReadAll(validationView, layout, "validation", maxValidationRows).Data;
-        NormalizeInPlace(validationSet, norm2);
+        norm2.ApplyInPlace(validationSet.Images);
         var streamed = new StreamingImageBatches(ml, trainView, layout, count, norm2, o.StreamingShufflePool);
         return new TrainingData(streamed, validationSet, norm2, streaming: true);
     }
@@ -113,15 +122,6 @@ internal sealed class TrainingData : IDisposable
         train.Sort();
         validation.Sort();
         return (all.Select(train.ToArray()), all.Select(validation.ToArray()));
-    }
-
-    private static void NormalizeInPlace(ImageDataset data, Normalization norm)
-    {
-        using var scope = TensorScope.Begin();
-        var c = norm.Mean.Length;
-        using var mean = Tensor.FromSpan<float>(norm.Mean, [1, c, 1, 1]);
-        using var std = Tensor.FromSpan<float>(norm.Std, [1, c, 1, 1]);
-        data.Images.SubInPlace(mean).DivInPlace(std);
     }
 
     public void Dispose()

@@ -61,6 +61,11 @@ public class TrainerTests
             var files = ImageData.ListFolder(Path.Combine(dir, "test")).Take(6).Select(f => f.Path).ToList();
             var expected = images.Append(model).Transform(ml.Data.LoadFromEnumerable(files.Select(f => new ImageRow { ImagePath = f })))
                 .GetColumn<float[]>("Score").ToList();
+            // A prediction engine binds PredictedLabel (after MapKeyToValue) to a string array, as docs/mlnet.md says.
+            var engine = ml.Model.CreatePredictionEngine<ImageRow, Prediction>(images.Append(model));
+            var single = engine.Predict(new ImageRow { ImagePath = files[0] });
+            Assert.Single(single.PredictedLabel);
+            Assert.Equal(expected[0], single.Score);
             var lines = RunClassifyImage(zip, files);
             Assert.Equal(files.Count, lines.Count);
             for (var i = 0; i < files.Count; i++)
@@ -138,6 +143,12 @@ public class TrainerTests
     {
         public void Report(KShotNas.Api.NasProgress value) => report(value);
     }
+}
+
+public sealed class Prediction
+{
+    public string[] PredictedLabel { get; set; } = [];
+    public float[] Score { get; set; } = [];
 }
 
 public sealed class ImageRow
