@@ -36,12 +36,20 @@ internal static class RunCommand
         command.SetAction((p, ct) =>
         {
             var clock = Stopwatch.StartNew();
-            var dir = p.GetValue(output)!;
+            Reliability.OptionChecks.AtLeast("--k", p.GetValue(k), 1);
+            Reliability.OptionChecks.AtLeast("--supernet-epochs", p.GetValue(epochs), 1);
+            Reliability.OptionChecks.AtLeast("--search-budget", p.GetValue(budget), 1);
+            Reliability.OptionChecks.AtLeast("--retrain-epochs", p.GetValue(retrain), 1);
+            CliChecks.AtLeast("--train-images", p.GetValue(trainImages), 1);
+            CliChecks.AtLeast("--max-flops", p.GetValue(maxFlops), 1);
+            var threadCount = CliChecks.Threads(p.GetValue(threads));
+            var dir = Reliability.OptionChecks.WritableFolder("--out", p.GetValue(output));
+            using var runLock = Reliability.RunLock.Acquire(dir, isFolder: true);
             var space = new Nb201Space(Nb201Options.FashionMnistSmall);
             var limit = p.GetValue(maxFlops) ?? (long)(0.6 * space.Enumerate().Max(a => space.Profile(a).Flops));
             var options = new KShotNasOptions
             {
-                Space = SpaceCatalog.Describe(space), K = p.GetValue(k), SearchBudget = p.GetValue(budget), Threads = p.GetValue(threads), Seed = p.GetValue(seed),
+                Space = SpaceCatalog.Describe(space), K = p.GetValue(k), SearchBudget = p.GetValue(budget), Threads = threadCount, Seed = p.GetValue(seed),
                 Constraints = new SearchConstraints(MaxFlops: limit),
                 Supernet = new SupernetTrainerOptions
                 {

@@ -82,6 +82,9 @@ internal static class SearchCommands
         return command;
     }
 
+    /// <summary>Longest time between search state writes.</summary>
+    private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(250);
+
     /// <summary>A previous search's state in --out is continued with --resume and never silently replaced.</summary>
     private static void CheckState(string dir, bool resume)
     {
@@ -104,9 +107,22 @@ internal static class SearchCommands
         SearchResult result;
         try
         {
-            // The state is written after every evaluated candidate: a kill -9 loses at most the one being evaluated.
+            // The state is written after every evaluated candidate, at most every SaveInterval (each write is flushed to disk,
+            // which would dominate a table lookup): a kill -9 loses at most one candidate or that much work.
+            var sinceSave = System.Diagnostics.Stopwatch.StartNew();
+            void Save(ISearchStrategy _)
+            {
+                if (sinceSave.Elapsed < SaveInterval) return;
+                SearchStateFile.Save(statePath, strategy, config);
+                sinceSave.Restart();
+            }
             result = ProgressDisplay.Run<SearchProgress, SearchResult>(budget, q => q.Queries, q => $"query {q.Queries}/{q.Budget}, best {q.BestAccuracy:G5}",
-                progress => SearchRunner.Run(strategy, evaluator, space, budget, progress, ct, _ => SearchStateFile.Save(statePath, strategy, config)));
+                progress => SearchRunner.Run(strategy, evaluator, space, budget, progress, ct, Save));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            SearchStateFile.Save(statePath, strategy, config); // whatever failed, the evaluated candidates are kept
+            throw;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
