@@ -172,7 +172,7 @@ public static class SafeTensors
                 }
             }
         }
-        catch (Exception e) when (e is not SafeTensorsFormatException)
+        catch (Exception e) when (e is not SafeTensorsFormatException and not NonFiniteTensorException)
         {
             foreach (var t in tensors.Values) t.Dispose();
             throw new SafeTensorsFormatException(path, "malformed header: " + e.Message);
