@@ -1,9 +1,11 @@
 using System.CommandLine;
+using KShotNas.Cli;
 using KShotNas.Cli.Commands;
-using KShotNas.Torch;
 
 var root = new RootCommand("KShotNas: weight-sharing neural architecture search on libtorch, for .NET.");
 root.Options.Add(CliData.Option);
+var verbose = new Option<bool>("--verbose") { Description = "On an error, print the stack trace too.", Recursive = true };
+root.Options.Add(verbose);
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainCnnCommand.Create("train-cnn", "Train the small baseline CNN on Fashion-MNIST and print its test accuracy."));
 root.Subcommands.Add(SupernetTrainCommand.Create());
@@ -21,15 +23,17 @@ root.Subcommands.Add(StudyCommands.Summary());
 root.Subcommands.Add(StudyCommands.Report());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ExportImagesCommand.Create());
+
+// One error boundary: every failure is one line on stderr and exit 1 (2 for usage), never a stack trace unless --verbose.
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0) return ErrorBoundary.UsageErrors(parse);
+using var signals = Signals.Install();
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+        signals.Token);
 }
-catch (Exception e) when (e is NativeLibraryException or TorchException or IOException or InvalidDataException or KeyNotFoundException
-                           or ArgumentException or FormatException
-                           or NotSupportedException or OperationCanceledException)
+catch (Exception e)
 {
-    // Expected failures (bad input, missing files, native errors) get one clear line, not a stack trace.
-    Console.Error.WriteLine($"kshotnas: {e.GetType().Name}: {e.Message}");
-    return e is OperationCanceledException ? 130 : 1;
+    return ErrorBoundary.Report(e, parse.GetValue(verbose), signals);
 }

@@ -36,6 +36,8 @@ public static class ScoreTable
                 if (rows.Count == 0 && lineNo == 1) continue; // header
                 throw new ScoreTableFormatException(path, lineNo, $"'{cells[1]}' is not a number");
             }
+            // NaN would poison every rank metric and Infinity would rank first: both are refused.
+            if (!double.IsFinite(v)) throw new ScoreTableFormatException(path, lineNo, $"'{cells[1]}' is not a finite number");
             if (!seen.Add(cells[0])) throw new ScoreTableFormatException(path, lineNo, $"architecture '{cells[0]}' appears twice");
             rows.Add((cells[0], v));
         }

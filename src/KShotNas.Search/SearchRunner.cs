@@ -12,9 +12,11 @@ public static class SearchRunner
     /// <summary>
     /// Runs until <paramref name="budget"/> candidates were evaluated or the strategy has no more; every
     /// evaluated candidate is kept in the result. A strategy restored from a saved state continues its history.
+    /// <paramref name="afterEvaluation"/> runs after each evaluated batch (callers save the strategy's state there, so an
+    /// interruption loses at most one batch).
     /// </summary>
     public static SearchResult Run(ISearchStrategy strategy, IArchitectureEvaluator evaluator, SearchSpace space, int budget,
-        IProgress<SearchProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<SearchProgress>? progress = null, CancellationToken cancellationToken = default, Action<ISearchStrategy>? afterEvaluation = null)
     {
         if (budget < 1) throw new ArgumentOutOfRangeException(nameof(budget), budget, "The budget must be at least one query.");
         var candidates = new List<SearchCandidate>();
@@ -28,6 +30,7 @@ public static class SearchRunner
             if (a is null) break;
             var result = evaluator.Evaluate([a], cancellationToken)[0];
             strategy.Update(a, result);
+            afterEvaluation?.Invoke(strategy);
             candidates.Add(new SearchCandidate(space.Format(a), result));
             best = Math.Max(best, result.Accuracy);
             progress?.Report(new SearchProgress(candidates.Count, budget, best));

@@ -70,7 +70,9 @@ public sealed class TabularBenchmark : IArchitectureEvaluator
                 try
                 {
                     var v = entry.Value;
-                    rows[a] = new Evaluation(v.GetProperty("mean_acc").GetDouble(), v.GetProperty("flops").GetInt64(), v.GetProperty("params").GetInt64());
+                    var acc = v.GetProperty("mean_acc").GetDouble();
+                    if (!double.IsFinite(acc)) throw new TableFormatException(path, $"entry '{entry.Name}': mean_acc is not a finite number");
+                    rows[a] = new Evaluation(acc, v.GetProperty("flops").GetInt64(), v.GetProperty("params").GetInt64());
                 }
                 catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
                 {
@@ -97,6 +99,8 @@ public sealed class TabularBenchmark : IArchitectureEvaluator
             catch (FormatException e) { throw new TableFormatException(path, $"line {lineNo}: {e.Message}"); }
             if (!double.TryParse(cells[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var acc))
                 throw new TableFormatException(path, $"line {lineNo}: accuracy '{cells[1]}' is not a number");
+            // NaN or Infinity would win every comparison or none: a table must hold finite accuracies.
+            if (!double.IsFinite(acc)) throw new TableFormatException(path, $"line {lineNo}: accuracy '{cells[1]}' is not a finite number");
             long parameters, flops;
             if (cells.Length == 4)
             {

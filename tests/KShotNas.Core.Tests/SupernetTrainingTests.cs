@@ -76,9 +76,10 @@ public sealed class SupernetTrainingTests : IDisposable
             Assert.Equal(fullWeights, net.Parameters()[0].ToArray<float>());
         }
         using var other = NewSupernet(5);
-        var e = Assert.Throws<InvalidDataException>(() =>
+        var e = Assert.Throws<KShotNas.Reliability.ConfigMismatchException>(() =>
             new SupernetTrainer(new SupernetTrainerOptions { Epochs = 3, BatchSize = 32, Seed = 11 }).Fit(other, data, resumeFrom: ckpt));
-        Assert.Contains("options", e.Message);
+        Assert.Contains("epochs: saved 2, now 3", e.Message); // each differing setting is named
+        Assert.Contains("calr: saved True, now False", e.Message);
     }
 
     /// <summary>One fixed path in cluster 3 (edge 1&lt;-0 = conv3x3): only buffer set 3 exists, and conv1x1 buffers follow the untouched policy.</summary>

@@ -61,3 +61,46 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.Throws<FileNotFoundException>(() => SafeTensors.Load(Path.Combine(_dir, "missing.safetensors")));
     }
 }
+
+/// <summary>Non-finite weights are neither written nor read; stale temporary files of dead writers are removed.</summary>
+public sealed class CheckpointGuardTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("kshotnas-guard-").FullName;
+
+    public CheckpointGuardTests() => TestSupport.Init();
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void NonFiniteTensorsAreNeitherWrittenNorRead()
+    {
+        using var scope = TensorScope.Begin();
+        var path = Path.Combine(_dir, "w.safetensors");
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["w"] = Tensor.FromArray(new[] { 1f, 2f }) });
+        var good = File.ReadAllBytes(path);
+        var e = Assert.Throws<NonFiniteTensorException>(() =>
+            SafeTensors.Save(path, new Dictionary<string, Tensor> { ["w"] = Tensor.FromArray(new[] { 1f, float.NaN }) }));
+        Assert.Equal("w", e.TensorName);
+        Assert.Equal(good, File.ReadAllBytes(path)); // the previous file is untouched
+        Assert.Single(Directory.GetFiles(_dir));
+        // A file written by another tool with an infinity is refused on reading.
+        var bad = good.ToArray();
+        BitConverter.TryWriteBytes(bad.AsSpan(bad.Length - 4), float.PositiveInfinity);
+        File.WriteAllBytes(path, bad);
+        Assert.Throws<NonFiniteTensorException>(() => SafeTensors.Load(path));
+    }
+
+    [Fact]
+    public void StaleTemporariesOfDeadWritersAreCleanedButLiveOnesKept()
+    {
+        var path = Path.Combine(_dir, "c.safetensors");
+        var dead = Path.Combine(_dir, $".c.safetensors.{int.MaxValue - 3}.{Guid.NewGuid():N}.tmp");
+        var live = Path.Combine(_dir, $".c.safetensors.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(dead, "x");
+        File.WriteAllText(live, "x");
+        AtomicFile.WriteAllText(path, "content");
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(live));
+        Assert.Equal("content", File.ReadAllText(path));
+    }
+}

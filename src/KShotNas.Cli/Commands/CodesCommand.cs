@@ -20,8 +20,12 @@ internal static class CodesCommand
         var command = new Command("codes", "Histogram the K-shot codes lambda of many paths (SVG) and write them (CSV).") { checkpoint, archs, sample, seed, output };
         command.SetAction(p =>
         {
+            Reliability.OptionChecks.AtLeast("--sample", p.GetValue(sample), 1);
+            var checkpointPath = Reliability.OptionChecks.ExistingFile("--checkpoint", p.GetValue(checkpoint));
+            if (p.GetValue(archs) is { } archFile) Reliability.OptionChecks.ExistingFile("--archs", archFile);
+            Reliability.OptionChecks.WritableFile("--out", p.GetValue(output) + ".csv");
             TorchRuntime.Threads = Environment.ProcessorCount;
-            using var supernet = SupernetFile.Load(p.GetValue(checkpoint)!);
+            using var supernet = SupernetFile.Load(checkpointPath);
             if (supernet.Simplex is null) throw new ArgumentException($"{p.GetValue(checkpoint)} is a one-shot supernet (K = 1): it has no codes.");
             var space = supernet.Space;
             List<Architecture> paths;
@@ -33,6 +37,7 @@ internal static class CodesCommand
                 var rng = new CheckpointableRandom((ulong)p.GetValue(seed));
                 paths = Enumerable.Range(0, p.GetValue(sample)).Select(_ => space.Sample(rng)).ToList();
             }
+            if (paths.Count == 0) throw new Reliability.InvalidOptionException("--archs", $"{p.GetValue(archs)} lists no architecture.");
             var report = new CodeReport(supernet.Simplex, paths);
             var prefix = p.GetValue(output)!;
             report.WriteSvg(prefix + ".svg", $"K-shot codes over {paths.Count} paths (K = {report.K})");

@@ -2,6 +2,8 @@ using System.CommandLine;
 using KShotNas.Api;
 using KShotNas.Data;
 using KShotNas.Deployment;
+using KShotNas.Onnx;
+using KShotNas.Reliability;
 using KShotNas.Onnx.Runtime;
 using KShotNas.Spaces;
 using KShotNas.Torch;
@@ -29,15 +31,20 @@ internal static class RetrainCommand
         };
         command.SetAction((p, ct) =>
         {
-            TorchRuntime.Threads = p.GetValue(threads);
-            TorchRuntime.ManualSeed((ulong)p.GetValue(seed));
+            OptionChecks.AtLeast("--epochs", p.GetValue(epochs), 1);
+            CliChecks.AtLeast("--train-images", p.GetValue(images), 1);
             var s = SpaceCatalog.Create(p.GetValue(space)!);
+            var architecture = s.Parse(p.GetValue(arch)!);
+            var outPath = OptionChecks.WritableFile("--out", p.GetValue(output));
+            using var runLock = RunLock.Acquire(outPath, isFolder: false);
+            CliChecks.TorchThreads(p.GetValue(threads));
+            TorchRuntime.ManualSeed((ulong)p.GetValue(seed));
             var source = CliData.Source(p);
             using var all = source.Load(DataSplit.Train);
             CliData.CheckSpace(s, all, source);
             using var subset = p.GetValue(images) is { } n ? all.Subset(n, p.GetValue(seed)) : null;
             using var test = source.Load(DataSplit.Test);
-            using var model = new KShotNasModel(new StandaloneNetwork(s, s.Parse(p.GetValue(arch)!)));
+            using var model = new KShotNasModel(new StandaloneNetwork(s, architecture));
             var options = new ClassifierTrainerOptions { Epochs = p.GetValue(epochs), Seed = p.GetValue(seed), Recipe = p.GetValue(recipe) };
             var data = subset ?? all;
             var result = ProgressDisplay.Run((long)data.BatchCount(options.BatchSize) * options.Epochs,
@@ -59,8 +66,11 @@ internal static class ExportCommand
         var command = new Command("export", "Export a model to ONNX (opset 13).") { model, output };
         command.SetAction(p =>
         {
-            using var m = KShotNasModel.Load(p.GetValue(model)!);
-            m.ExportOnnx(p.GetValue(output)!);
+            var modelPath = OptionChecks.ExistingFile("--model", p.GetValue(model));
+            var outPath = OptionChecks.WritableFile("--out", p.GetValue(output));
+            using var runLock = RunLock.Acquire(outPath, isFolder: false);
+            using var m = KShotNasModel.Load(modelPath);
+            m.ExportOnnx(outPath);
             AnsiConsole.WriteLine($"{m.ArchitectureText} -> {p.GetValue(output)}");
             return 0;
         });
@@ -78,9 +88,14 @@ internal static class PredictCommand
         var command = new Command("predict", "Classify Fashion-MNIST test images with an exported model through ONNX Runtime.") { model, count, threads };
         command.SetAction(p =>
         {
+            OptionChecks.AtLeast("--count", p.GetValue(count), 1);
+            var threadCount = CliChecks.Threads(p.GetValue(threads));
+            var modelPath = OptionChecks.ExistingFile("--model", p.GetValue(model));
             using var test = CliData.Source(p).Load(DataSplit.Test);
+            // The graph must take the data's images and give one score per class, or the accuracy would be meaningless.
+            OnnxModelCheck.RequireClassifier(modelPath, (int)test.ImageShape[0], (int)test.ImageShape[1], (int)test.ImageShape[2], test.Classes);
             using var subset = test.Subset(Math.Min(p.GetValue(count), test.Count), 0);
-            var accuracy = Accuracy(p.GetValue(model)!, subset, p.GetValue(threads));
+            var accuracy = Accuracy(modelPath, subset, threadCount);
             AnsiConsole.WriteLine($"{subset.Count} images, accuracy {accuracy:P2} (ONNX Runtime {OnnxPredictor.RuntimeVersion})");
             return 0;
         });

@@ -19,7 +19,8 @@ internal static class RankCommand
         };
         command.SetAction(p =>
         {
-            var (archs, s, r, onlyS, onlyR) = ScoreTable.Join(ScoreTable.Read(p.GetValue(scores)!), ScoreTable.Read(p.GetValue(reference)!));
+            var (archs, s, r, onlyS, onlyR) = ScoreTable.Join(ScoreTable.Read(Reliability.OptionChecks.ExistingFile("--scores", p.GetValue(scores))),
+                ScoreTable.Read(Reliability.OptionChecks.ExistingFile("--reference", p.GetValue(reference))));
             if (archs.Length < 2) throw new ArgumentException($"Only {archs.Length} architectures appear in both tables.");
             double[]? complexity = null;
             if (p.GetValue(space) is { } descriptor)

@@ -37,7 +37,15 @@ internal static class RunCommand
         command.SetAction((p, ct) =>
         {
             var clock = Stopwatch.StartNew();
-            var dir = p.GetValue(output)!;
+            Reliability.OptionChecks.AtLeast("--k", p.GetValue(k), 1);
+            Reliability.OptionChecks.AtLeast("--supernet-epochs", p.GetValue(epochs), 1);
+            Reliability.OptionChecks.AtLeast("--search-budget", p.GetValue(budget), 1);
+            Reliability.OptionChecks.AtLeast("--retrain-epochs", p.GetValue(retrain), 1);
+            CliChecks.AtLeast("--train-images", p.GetValue(trainImages), 1);
+            CliChecks.AtLeast("--max-flops", p.GetValue(maxFlops), 1);
+            var threadCount = CliChecks.Threads(p.GetValue(threads));
+            var dir = Reliability.OptionChecks.WritableFolder("--out", p.GetValue(output));
+            using var runLock = Reliability.RunLock.Acquire(dir, isFolder: true);
             var source = CliData.Source(p);
             var ml = new MLContext(p.GetValue(seed));
             var train = source.LoadView(ml, DataSplit.Train, p.GetValue(trainImages));
@@ -49,7 +57,7 @@ internal static class RunCommand
             {
                 Space = SpaceCatalog.Describe(space), K = p.GetValue(k), SupernetMethod = PathSampling.Spos, Calr = true, MomentumSeparation = true,
                 SupernetEpochs = p.GetValue(epochs), KShotWarmupEpochs = 1, SimplexPaths = 4, SearchBudget = p.GetValue(budget), MaxFlops = limit,
-                ValidationFraction = 0.5, ScoringImages = 512, RetrainEpochs = p.GetValue(retrain), Threads = p.GetValue(threads), Seed = p.GetValue(seed),
+                ValidationFraction = 0.5, ScoringImages = 512, RetrainEpochs = p.GetValue(retrain), Threads = threadCount, Seed = p.GetValue(seed),
                 CancellationToken = ct,
             };
             AnsiConsole.WriteLine($"KShotNas run on {source.Description}: {options.Space}, K = {options.K}, CaLR + MS, {options.SearchStrategy} search of "

@@ -1,11 +1,13 @@
 using KShotNas.Data;
 using System.CommandLine;
 using KShotNas.Evaluation;
+using KShotNas.Reliability;
 using KShotNas.Search;
 using KShotNas.Search.Strategies;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
 using KShotNas.Torch;
+using KShotNas.Torch.Serialization;
 using KShotNas.Training;
 using Spectre.Console;
 
@@ -34,31 +36,46 @@ internal static class SearchCommands
         command.SetAction((p, ct) =>
         {
             if ((p.GetValue(table) is null) == (p.GetValue(checkpoint) is null)) throw new ArgumentException("Give exactly one of --table or --checkpoint.");
-            var constraints = new SearchConstraints(p.GetValue(maxFlops), p.GetValue(maxParams));
-            var dir = p.GetValue(output)!;
+            OptionChecks.AtLeast("--budget", p.GetValue(budget), 1);
+            OptionChecks.AtLeast("--rank-images", p.GetValue(rankImages), 1);
+            var constraints = new SearchConstraints(CliChecks.AtLeast("--max-flops", p.GetValue(maxFlops), 1),
+                CliChecks.AtLeast("--max-params", p.GetValue(maxParams), 1));
+            if (!StrategyFactory.Names.Contains(p.GetValue(strategy)))
+                throw new InvalidOptionException("--strategy", $"unknown strategy '{p.GetValue(strategy)}' (known: {string.Join(", ", StrategyFactory.Names)}).");
+            var dir = OptionChecks.WritableFolder("--out", p.GetValue(output));
+            using var runLock = RunLock.Acquire(dir, isFolder: true);
+            var config = new RunConfiguration().Set("strategy", p.GetValue(strategy)).Set("seed", p.GetValue(seed))
+                .Set("max_flops", constraints.MaxFlops).Set("max_params", constraints.MaxParams);
             SearchResult result;
             SearchSpace searchSpace;
             if (p.GetValue(table) is { } tablePath)
             {
+                OptionChecks.ExistingFile("--table", tablePath);
                 searchSpace = TableSpace(p.GetValue(space), tablePath);
+                config.Set("evaluator", "table").Set("table", RunConfiguration.FileIdentity(tablePath)).Set("space", SpaceCatalog.Describe(searchSpace));
+                CheckState(dir, p.GetValue(resume));
                 var evaluator = TabularBenchmark.Load(tablePath, searchSpace);
-                result = Run(searchSpace, evaluator, p.GetValue(strategy)!, constraints, p.GetValue(seed), p.GetValue(budget), dir, p.GetValue(resume), ct);
+                result = Run(searchSpace, evaluator, p.GetValue(strategy)!, constraints, p.GetValue(seed), p.GetValue(budget), dir, p.GetValue(resume), config, ct);
                 AnsiConsole.WriteLine($"table best: {searchSpace.Format(evaluator.Best.Key)} {evaluator.Best.Value.Accuracy:F2}; top-1% threshold {evaluator.TopOnePercentThreshold:F2}");
             }
             else
             {
                 TorchRuntime.Threads = Environment.ProcessorCount;
-                using var supernet = SupernetFile.Load(p.GetValue(checkpoint)!);
+                var checkpointPath = OptionChecks.ExistingFile("--checkpoint", p.GetValue(checkpoint));
+                config.Set("evaluator", "supernet").Set("checkpoint", RunConfiguration.FileIdentity(checkpointPath)).Set("rank_images", p.GetValue(rankImages));
+                CheckState(dir, p.GetValue(resume));
+                using var supernet = SupernetFile.Load(checkpointPath);
                 searchSpace = supernet.Space;
                 var source = CliData.Source(p);
+                config.Set("space", SpaceCatalog.Describe(searchSpace)).Set("data", source.Description);
                 var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(rankImages));
                 CliData.CheckSpace(searchSpace, train, source);
                 using (train)
                 using (ranking)
                     result = Run(searchSpace, new SupernetScorer(supernet, ranking, train), p.GetValue(strategy)!, constraints, p.GetValue(seed),
-                        p.GetValue(budget), dir, p.GetValue(resume), ct);
+                        p.GetValue(budget), dir, p.GetValue(resume), config, ct);
             }
-            File.WriteAllText(Path.Combine(dir, "pareto.svg"), result.Svg(p.GetValue(maxFlops)));
+            AtomicFile.WriteAllText(Path.Combine(dir, "pareto.svg"), result.Svg(p.GetValue(maxFlops)));
             var best = result.Best;
             AnsiConsole.WriteLine($"{result.Candidates.Count} candidates; best {best.Arch}: accuracy {best.Result.Accuracy:G5}, {best.Result.Flops:N0} FLOPs, "
                                   + $"{best.Result.Params:N0} params; Pareto front {result.ParetoFront.Count}; written to {dir}");
@@ -67,23 +84,55 @@ internal static class SearchCommands
         return command;
     }
 
+    /// <summary>Longest time between search state writes.</summary>
+    private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A previous search's state in --out is continued with --resume and never silently replaced.</summary>
+    private static void CheckState(string dir, bool resume)
+    {
+        var statePath = Path.Combine(dir, "state.json");
+        if (!resume && File.Exists(statePath))
+            throw new IOException($"{statePath} exists (an earlier search); add --resume to continue it, or choose another --out.");
+    }
+
     private static SearchResult Run(SearchSpace space, IArchitectureEvaluator evaluator, string strategyName, SearchConstraints constraints, ulong seed,
-        int budget, string dir, bool resume, CancellationToken ct)
+        int budget, string dir, bool resume, RunConfiguration config, CancellationToken ct)
     {
         var strategy = StrategyFactory.Create(strategyName, space, constraints, seed);
         var statePath = Path.Combine(dir, "state.json");
-        if (resume && File.Exists(statePath)) strategy.RestoreState(File.ReadAllText(statePath));
+        if (resume && File.Exists(statePath))
+        {
+            SearchStateFile.Restore(statePath, strategy, config);
+            AnsiConsole.WriteLine($"resuming: {strategy.History.Count} candidates already evaluated");
+        }
         Directory.CreateDirectory(dir);
         SearchResult result;
         try
         {
+            // The state is written after every evaluated candidate, at most every SaveInterval (each write is flushed to disk,
+            // which would dominate a table lookup): a kill -9 loses at most one candidate or that much work.
+            var sinceSave = System.Diagnostics.Stopwatch.StartNew();
+            void Save(ISearchStrategy _)
+            {
+                if (sinceSave.Elapsed < SaveInterval) return;
+                SearchStateFile.Save(statePath, strategy, config);
+                sinceSave.Restart();
+            }
             result = ProgressDisplay.Run<SearchProgress, SearchResult>(budget, q => q.Queries, q => $"query {q.Queries}/{q.Budget}, best {q.BestAccuracy:G5}",
-                progress => SearchRunner.Run(strategy, evaluator, space, budget, progress, ct));
+                progress => SearchRunner.Run(strategy, evaluator, space, budget, progress, ct, Save));
         }
-        finally
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            File.WriteAllText(statePath, strategy.SaveState()); // an interrupted search resumes with --resume
+            SearchStateFile.Save(statePath, strategy, config); // whatever failed, the evaluated candidates are kept
+            throw;
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            SearchStateFile.Save(statePath, strategy, config);
+            throw new RunInterruptedException($"search interrupted after {strategy.History.Count} candidates; state written to {statePath}; "
+                                              + "continue with --resume.", ct);
+        }
+        SearchStateFile.Save(statePath, strategy, config);
         result.Save(dir);
         return result;
     }
@@ -102,7 +151,10 @@ internal static class SearchCommands
         };
         command.SetAction((p, ct) =>
         {
-            var path = p.GetValue(table)!;
+            var path = OptionChecks.ExistingFile("--table", p.GetValue(table));
+            OptionChecks.AtLeast("--seeds", p.GetValue(seeds), 1);
+            foreach (var b0 in p.GetValue(budgets)!) OptionChecks.AtLeast("--budgets", b0, 1);
+            if (p.GetValue(output) is { } o0) OptionChecks.WritableFile("--out", o0);
             var searchSpace = TableSpace(p.GetValue(space), path);
             var bench = TabularBenchmark.Load(path, searchSpace);
             var b = p.GetValue(budgets)!;

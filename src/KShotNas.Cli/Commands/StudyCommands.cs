@@ -51,11 +51,15 @@ internal static class StudyCommands
         };
         command.SetAction((p, ct) =>
         {
-            TorchRuntime.Threads = p.GetValue(threads);
+            Reliability.OptionChecks.AtLeast("--epochs", p.GetValue(epochs), 1);
+            CliChecks.AtLeast("--train-images", p.GetValue(images), 1);
             var s = SpaceCatalog.Create(p.GetValue(space)!);
-
-            var list = File.ReadLines(p.GetValue(archs)!).Select(l => l.Trim()).Where(l => l.Length > 0).Select(s.Parse).ToList();
-            var path = p.GetValue(output)!;
+            var archPath = Reliability.OptionChecks.ExistingFile("--archs", p.GetValue(archs));
+            var list = File.ReadLines(archPath).Select(l => l.Trim()).Where(l => l.Length > 0).Select(s.Parse).ToList();
+            if (list.Count == 0) throw new Reliability.InvalidOptionException("--archs", $"{archPath} lists no architecture.");
+            var path = Reliability.OptionChecks.WritableFile("--out", p.GetValue(output));
+            using var runLock = Reliability.RunLock.Acquire(path, isFolder: false);
+            CliChecks.TorchThreads(p.GetValue(threads));
             var existing = ReferenceSet.ReadRuns(path);
             var done = existing.Select(r => (r.Arch, r.Seed)).ToHashSet();
             var source = CliData.Source(p);

@@ -2,6 +2,7 @@ using KShotNas.Data;
 using System.CommandLine;
 using KShotNas.Evaluation;
 using KShotNas.Ranking;
+using KShotNas.Reliability;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
 using KShotNas.Torch;
@@ -30,11 +31,18 @@ internal static class SupernetScoreCommand
         };
         command.SetAction((p, ct) =>
         {
-            TorchRuntime.Threads = p.GetValue(threads);
-            using var supernet = SupernetFile.Load(p.GetValue(checkpoint)!);
+            OptionChecks.AtLeast("--rank-images", p.GetValue(images), 1);
+            OptionChecks.AtLeast("--eval-batch", p.GetValue(batch), 1);
+            CliChecks.AtLeast("--sample", p.GetValue(sample), 1);
+            var checkpointPath = OptionChecks.ExistingFile("--checkpoint", p.GetValue(checkpoint));
+            var outPath = OptionChecks.WritableFile("--out", p.GetValue(output));
+            using var runLock = RunLock.Acquire(outPath, isFolder: false);
+            CliChecks.TorchThreads(p.GetValue(threads));
+            using var supernet = SupernetFile.Load(checkpointPath);
             var space = supernet.Space;
             var source = CliData.Source(p);
             var list = Architectures(space, p.GetValue(archs), p.GetValue(all), p.GetValue(sample), p.GetValue(seed));
+            if (list.Count == 0) throw new InvalidOptionException("--archs", $"{p.GetValue(archs)} lists no architecture (one per line; '#' starts a comment).");
             var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(images));
             CliData.CheckSpace(space, train, source);
             using (train)
@@ -44,7 +52,7 @@ internal static class SupernetScoreCommand
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var scores = ProgressDisplay.Run<ScoringProgress, double[]>(list.Count, r => r.Done, r => $"scored {r.Done}/{r.Total}",
                     progress => evaluator.Score(supernet, list, ranking, train, progress, ct));
-                ScoreTable.Write(p.GetValue(output)!, "score", list.Select((a, i) => (space.Format(a), scores[i])));
+                ScoreTable.Write(outPath, "score", list.Select((a, i) => (space.Format(a), scores[i])));
                 AnsiConsole.MarkupLine($"{list.Count} architectures scored on {ranking.Count} images in {clock.Elapsed.TotalSeconds:F1} s "
                                        + $"({list.Count / clock.Elapsed.TotalSeconds:F1} paths/s); mean {scores.Average():P2}, best {scores.Max():P2}");
             }

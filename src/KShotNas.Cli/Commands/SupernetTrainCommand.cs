@@ -1,10 +1,12 @@
 using KShotNas.Data;
 using System.CommandLine;
 using KShotNas.KShot;
+using KShotNas.Reliability;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
 using KShotNas.Torch;
 using KShotNas.Torch.Optim;
+using KShotNas.Torch.Serialization;
 using KShotNas.Training;
 using Spectre.Console;
 
@@ -43,14 +45,35 @@ internal static class SupernetTrainCommand
         var simplexLr = new Option<double>("--simplex-lr") { Description = "K-shot simplex-net learning rate.", DefaultValueFactory = _ => 0.05 };
         var output = new Option<string>("--out") { Description = "Checkpoint file to write (.safetensors).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out if it exists." };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (besides every epoch's end; 0: epoch ends only).", DefaultValueFactory = _ => 100 };
         var command = new Command("supernet-train", "Train a supernet on half of the Fashion-MNIST training set and write a checkpoint.")
         {
             space, method, calr, gammaMax, ms, msEdges, msDecisions, untouched, fewShot, transfer, norm, epochs, batch, lr, minLr, clip, smoothing,
-            trainImages, seed, threads, k, warmup, simplexPaths, tau, widthReg, simplexLr, output, resume,
+            trainImages, seed, threads, k, warmup, simplexPaths, tau, widthReg, simplexLr, output, resume, checkpointEvery,
         };
         command.SetAction((p, ct) =>
         {
-            TorchRuntime.Threads = p.GetValue(threads);
+            // Every option is checked before any data is loaded or any weight is trained.
+            OptionChecks.AtLeast("--epochs", p.GetValue(epochs), 1);
+            OptionChecks.AtLeast("--batch-size", p.GetValue(batch), 1);
+            OptionChecks.Positive("--lr", p.GetValue(lr));
+            OptionChecks.NonNegative("--min-lr", p.GetValue(minLr));
+            OptionChecks.NonNegative("--clip", p.GetValue(clip));
+            OptionChecks.InRange("--label-smoothing", p.GetValue(smoothing), 0, 1, maxExclusive: true);
+            OptionChecks.InRange("--gamma-max", p.GetValue(gammaMax), 1, 1e6);
+            OptionChecks.AtLeast("--ms-edges", p.GetValue(msEdges), 1);
+            CliChecks.AtLeast("--train-images", p.GetValue(trainImages), 1);
+            OptionChecks.AtLeast("--k", p.GetValue(k), 1);
+            OptionChecks.AtLeast("--warmup-epochs", p.GetValue(warmup), 0);
+            OptionChecks.AtLeast("--simplex-paths", p.GetValue(simplexPaths), 1);
+            OptionChecks.Positive("--tau", p.GetValue(tau));
+            OptionChecks.NonNegative("--width-reg", p.GetValue(widthReg));
+            OptionChecks.Positive("--simplex-lr", p.GetValue(simplexLr));
+            OptionChecks.AtLeast("--checkpoint-every", p.GetValue(checkpointEvery), 0);
+            if (p.GetValue(transfer) is { } tf) OptionChecks.ExistingFile("--transfer-from", tf);
+            var path = OptionChecks.WritableFile("--out", p.GetValue(output));
+            using var runLock = RunLock.Acquire(path, isFolder: false);
+            CliChecks.TorchThreads(p.GetValue(threads));
             TorchRuntime.ManualSeed(p.GetValue(seed));
             var options = new SupernetTrainerOptions
             {
@@ -58,7 +81,7 @@ internal static class SupernetTrainCommand
                 MsDecisionCount = p.GetValue(msEdges), MsDecisions = p.GetValue(msDecisions), Untouched = p.GetValue(untouched),
                 Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr), MinLearningRate = p.GetValue(minLr),
                 GradientClipNorm = p.GetValue(clip) > 0 ? p.GetValue(clip) : null, LabelSmoothing = p.GetValue(smoothing), Seed = p.GetValue(seed),
-                CheckpointPath = p.GetValue(output),
+                CheckpointPath = path, CheckpointEvery = p.GetValue(checkpointEvery),
                 KShot = new KShotOptions
                 {
                     WarmupEpochs = p.GetValue(warmup), SimplexPaths = p.GetValue(simplexPaths), WidthRegularization = p.GetValue(widthReg),
@@ -68,6 +91,8 @@ internal static class SupernetTrainCommand
             var kValue = p.GetValue(k);
             if (kValue > 1 && p.GetValue(fewShot) is not null) throw new ArgumentException("K-shot and few-shot training are not combined.");
             var searchSpace = SpaceCatalog.Create(p.GetValue(space)!);
+            if (p.GetValue(fewShot) is { } split && (split < 0 || split >= searchSpace.Decisions.Count))
+                throw new InvalidOptionException("--few-shot", $"must be a decision index in [0, {searchSpace.Decisions.Count - 1}] (got {split}).");
             var source = CliData.Source(p);
             var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), p.GetValue(trainImages), 1);
             CliData.CheckSpace(searchSpace, train, source);
@@ -76,7 +101,7 @@ internal static class SupernetTrainCommand
             using (var supernet = SupernetFile.Create(searchSpace, kValue, p.GetValue(norm), p.GetValue(fewShot) ?? -1))
             {
                 if (kValue > 1) supernet.Simplex = new SimplexNet(searchSpace, kValue, temperature: p.GetValue(tau));
-                var path = p.GetValue(output)!;
+                CheckExistingOutput(path, supernet, p.GetValue(resume));
                 var resumeFrom = p.GetValue(resume) && File.Exists(path) ? path : null;
                 AnsiConsole.MarkupLine(Markup.Escape($"{searchSpace.Name} supernet ({supernet.ParameterCount():N0} weights), {options.Sampling}"
                     + $"{(kValue > 1 ? $" K-shot K={kValue}" : "")}{(options.Calr ? " + CaLR" : "")}{(options.MomentumSeparation ? " + MS" : "")}{(supernet is FewShotSupernet ? " (few-shot)" : "")}, "
@@ -103,6 +128,20 @@ internal static class SupernetTrainCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>
+    /// An existing --out is only continued (--resume), never overwritten, and only by a run that builds the same supernet
+    /// (a few-shot run must not replace a one-shot checkpoint).
+    /// </summary>
+    private static void CheckExistingOutput(string path, Supernet supernet, bool resume)
+    {
+        if (!File.Exists(path)) return;
+        if (!resume)
+            throw new IOException($"{path} exists; add --resume to continue that run, or delete it / choose another --out (it is never overwritten).");
+        var saved = new RunConfiguration(SafeTensors.ReadMetadata(path).Where(kv => kv.Key is "space_config" or "k" or "norm" or "few_shot_split"));
+        var now = new RunConfiguration(SupernetFile.Describe(supernet).Where(kv => kv.Key is "space_config" or "k" or "norm" or "few_shot_split"));
+        saved.EnsureSameAs(now, path);
     }
 
     private static string Describe(SupernetProgress p) =>

@@ -30,7 +30,12 @@ internal static class TrainCnnCommand
 
     private static int Run(ClassifierTrainerOptions options, int threads, int? subset, KShotNas.MLNet.DataSource source, string? save, CancellationToken ct)
     {
-        TorchRuntime.Threads = threads;
+        Reliability.OptionChecks.AtLeast("--epochs", options.Epochs, 1);
+        Reliability.OptionChecks.AtLeast("--batch-size", options.BatchSize, 1);
+        Reliability.OptionChecks.Positive("--lr", options.LearningRate);
+        CliChecks.AtLeast("--subset", subset, 1);
+        if (save is not null) Reliability.OptionChecks.WritableFile("--save", save);
+        CliChecks.TorchThreads(threads);
         TorchRuntime.ManualSeed((ulong)options.Seed);
         using var fullTrain = source.Load(DataSplit.Train);
         using var test = source.Load(DataSplit.Test);

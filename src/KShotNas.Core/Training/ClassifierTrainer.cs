@@ -91,7 +91,7 @@ public sealed class ClassifierTrainer
                 using var batchLabels = y;
                 cancellationToken.ThrowIfCancellationRequested();
                 var lr = optimizer.Schedule.At(step);
-                var (l, acc) = TrainStep(model, optimizer, parameters, x, y, lr);
+                var (l, acc) = TrainStep(model, optimizer, parameters, x, y, lr, step);
                 lossSum += l; accSum += acc; windowSteps++; windowImages += y.Size(0);
                 step++;
                 if (step % o.ReportEvery == 0 || step == total)
@@ -108,16 +108,21 @@ public sealed class ClassifierTrainer
         return new TrainingResult(loss, testAccuracy, clock.Elapsed, step);
     }
 
-    private (double Loss, double Accuracy) TrainStep(Module model, Optimizer optimizer, ParameterList parameters, Tensor x, Tensor y, double lr)
+    private (double Loss, double Accuracy) TrainStep(Module model, Optimizer optimizer, ParameterList parameters, Tensor x, Tensor y, double lr,
+        long step)
     {
         using var scope = TensorScope.Begin();
         var logits = model.Forward(x);
         var loss = Functional.CrossEntropy(logits, y, Options.LabelSmoothing);
+        var value = loss.ToDouble();
+        // A non-finite loss or gradient stops the run before the update spreads it into every weight.
+        if (!double.IsFinite(value)) throw new Reliability.DivergenceException(step + 1, $"the loss is {value}", null, 0);
         Gradients.ZeroGrad(parameters);
         loss.Backward();
-        if (Options.GradientClipNorm is { } clip) Gradients.ClipByGlobalNorm(parameters, clip);
+        var norm = Gradients.ClipByGlobalNorm(parameters, Options.GradientClipNorm ?? double.MaxValue);
+        if (!double.IsFinite(norm)) throw new Reliability.DivergenceException(step + 1, $"the gradient norm is {norm}", null, 0);
         optimizer.Step(lr);
-        return (loss.ToDouble(), Functional.Accuracy(logits, y));
+        return (value, Functional.Accuracy(logits, y));
     }
 
     /// <summary>The recipe's optimizer, schedule and weight average behind one step call.</summary>

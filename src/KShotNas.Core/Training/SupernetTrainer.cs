@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using KShotNas.Data;
 using KShotNas.KShot;
+using KShotNas.Reliability;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
 using KShotNas.Torch;
@@ -19,6 +20,11 @@ namespace KShotNas.Training;
 public sealed class SupernetTrainer
 {
     private const string Format = "kshotnas-supernet-training-v2";
+
+    // The last checkpoint written (or resumed from) with finite weights: where a diverged run can continue from.
+    private string? _lastGoodCheckpoint;
+    private long _lastGoodStep;
+    private RunConfiguration _config = new();
 
     /// <summary>Creates a trainer.</summary>
     public SupernetTrainer(SupernetTrainerOptions? options = null)
@@ -40,6 +46,9 @@ public sealed class SupernetTrainer
         var stepsPerEpoch = train.BatchCount(o.BatchSize, dropLast: true);
         if (stepsPerEpoch == 0) throw new ArgumentException($"The training set ({train.Count}) is smaller than one batch ({o.BatchSize}).");
         var total = (long)stepsPerEpoch * o.Epochs;
+        _config = o.Configuration(train.Count);
+        _lastGoodCheckpoint = null;
+        _lastGoodStep = 0;
         var rng = new CheckpointableRandom(o.Seed);
         var ms = o.MomentumSeparation ? Training.MomentumSeparation.Choose(space, o.MsDecisionCount, o.MsDecisions, rng) : null;
         var sampler = new PathSampler(space, o.Sampling, o.SandwichRandomPaths, o.FixedDecisions);
@@ -59,7 +68,11 @@ public sealed class SupernetTrainer
         try
         {
             long step = 0;
-            if (resumeFrom is not null) (step, rng) = Restore(resumeFrom, supernet, sgd, clusters, ms, kshot);
+            if (resumeFrom is not null)
+            {
+                (step, rng) = Restore(resumeFrom, supernet, sgd, clusters, ms, kshot);
+                (_lastGoodCheckpoint, _lastGoodStep) = (resumeFrom, step);
+            }
             return Run(new RunState(supernet, train, sgd, parameters, clusters, ms, sampler, calr, cosine, kshot), rng, step, total, stepsPerEpoch,
                 progress, cancellationToken);
         }
@@ -93,12 +106,14 @@ public sealed class SupernetTrainer
             {
                 using var x = images;
                 using var y = labels;
-                ct.ThrowIfCancellationRequested();
+                // Checked between steps only, so the checkpoint written here resumes exactly.
+                if (ct.IsCancellationRequested) throw Interrupted(state, step, rng, ct);
                 double loss, acc;
                 var pathCount = 1;
                 if (kshot is not null && kshot.IsSimplexStep(step))
                 {
                     (loss, acc) = kshot.SimplexStep(x, y, rng, o.LabelSmoothing);
+                    if (!double.IsFinite(loss)) throw Diverged(step, $"the simplex-net loss is {loss}");
                 }
                 else
                 {
@@ -118,7 +133,7 @@ public sealed class SupernetTrainer
                 var stop = o.StopAtStep is { } s && step >= s;
                 var epochEnd = step % stepsPerEpoch == 0;
                 if (o.CheckpointPath is not null && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
-                    Save(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
+                    SaveChecked(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
                 if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total);
                 if (epochEnd) break;
             }
@@ -145,15 +160,46 @@ public sealed class SupernetTrainer
             using var mix = kshot?.MixFor(path, step); // K-shot: uniform during warm-up, the path's code after
             var logits = supernet.Forward(x, path);
             var loss = Functional.CrossEntropy(logits, y, o.LabelSmoothing);
-            lossSum += loss.ToDouble();
+            var value = loss.ToDouble();
+            if (!double.IsFinite(value)) throw Diverged(step, $"the loss is {value}");
+            lossSum += value;
             accSum += Functional.Accuracy(logits, y);
             if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, step));
             loss.Backward();
         }
-        if (o.GradientClipNorm is { } clip) Gradients.ClipByGlobalNorm(parameters, clip);
+        // The norm is computed anyway (without clipping, a bound no norm reaches): a non-finite one stops before the update.
+        var norm = Gradients.ClipByGlobalNorm(parameters, o.GradientClipNorm ?? double.MaxValue);
+        if (!double.IsFinite(norm)) throw Diverged(step, $"the gradient norm is {norm}");
         if (o.Momentum != 0) clusters[cluster] ??= sgd.CreateBuffers();
         sgd.Step(lr, clusters[cluster]);
         return (lossSum / paths.Count, accSum / paths.Count, lr);
+    }
+
+    private DivergenceException Diverged(long step, string what) => new(step + 1, what, _lastGoodCheckpoint, _lastGoodStep);
+
+    /// <summary>Saves, or reports divergence when the weights went non-finite (the file on disk then stays the last good one).</summary>
+    private void SaveChecked(string path, Supernet supernet, MomentumBuffers?[] clusters, MomentumSeparation? ms, long step, CheckpointableRandom rng,
+        KShotController? kshot)
+    {
+        try
+        {
+            Save(path, supernet, clusters, ms, step, rng, kshot);
+        }
+        catch (NonFiniteTensorException e)
+        {
+            throw new DivergenceException(step, $"the weights became non-finite ('{e.TensorName}')", _lastGoodCheckpoint, _lastGoodStep);
+        }
+        (_lastGoodCheckpoint, _lastGoodStep) = (path, step);
+    }
+
+    /// <summary>Writes a checkpoint at the current step (when the run has a checkpoint path) and says how to continue.</summary>
+    private RunInterruptedException Interrupted(RunState state, long step, CheckpointableRandom rng, CancellationToken ct)
+    {
+        var path = Options.CheckpointPath;
+        if (path is null) return new RunInterruptedException($"training interrupted at step {step}; no checkpoint path was set.", ct);
+        if (_lastGoodCheckpoint != path || _lastGoodStep != step)
+            SaveChecked(path, state.Supernet, state.Clusters, state.Ms, step, rng, state.KShot);
+        return new RunInterruptedException($"training interrupted at step {step}; checkpoint written to {path}; continue with --resume.", ct);
     }
 
     private void Save(string path, Supernet supernet, MomentumBuffers?[] clusters, MomentumSeparation? ms, long step, CheckpointableRandom rng,
@@ -174,6 +220,7 @@ public sealed class SupernetTrainer
             ["rng"] = string.Join(",", rng.State),
             ["ms_decisions"] = string.Join(",", ms?.Decisions ?? []),
             ["options"] = Options.Fingerprint(),
+            ["config"] = _config.ToJson(),
         });
     }
 
@@ -186,7 +233,8 @@ public sealed class SupernetTrainer
             throw new InvalidDataException($"{path} is not a KShotNas supernet training checkpoint.");
         if (meta["space_config"] != SpaceCatalog.Describe(supernet.Space))
             throw new InvalidDataException($"{path} belongs to space '{meta["space_config"]}', not '{SpaceCatalog.Describe(supernet.Space)}'.");
-        if (meta["options"] != Options.Fingerprint())
+        if (meta.TryGetValue("config", out var config)) RunConfiguration.FromJson(config).EnsureSameAs(_config, path);
+        else if (meta["options"] != Options.Fingerprint())
             throw new InvalidDataException($"{path} was written with other training options; resume with the same options ({meta["options"]}).");
         if (meta["ms_decisions"] != string.Join(",", ms?.Decisions ?? []))
             throw new InvalidDataException($"{path} used MS decisions [{meta["ms_decisions"]}], this run draws [{string.Join(",", ms?.Decisions ?? [])}].");

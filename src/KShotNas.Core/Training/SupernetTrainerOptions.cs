@@ -68,6 +68,19 @@ public sealed class SupernetTrainerOptions
     /// <summary>A shallow copy (few-shot training derives one per sub-supernet).</summary>
     public SupernetTrainerOptions Clone() => (SupernetTrainerOptions)MemberwiseClone();
 
+    /// <summary>
+    /// The labelled settings a resumed run must share with the run it continues, with the training set's size;
+    /// a mismatch names each differing setting.
+    /// </summary>
+    public Reliability.RunConfiguration Configuration(int trainImages) => new Reliability.RunConfiguration()
+        .Set("sampling", Sampling).Set("sandwich_random_paths", SandwichRandomPaths).Set("epochs", Epochs).Set("batch_size", BatchSize)
+        .Set("lr", LearningRate).Set("min_lr", MinLearningRate).Set("calr", Calr).Set("gamma_max", GammaMax).Set("eta_min", EtaMin)
+        .Set("ms", MomentumSeparation).Set("ms_edges", MsDecisionCount).Set("ms_decisions", string.Join(",", MsDecisions ?? []))
+        .Set("untouched", Untouched).Set("momentum", Momentum).Set("nesterov", Nesterov).Set("weight_decay", WeightDecay)
+        .Set("clip", GradientClipNorm).Set("label_smoothing", LabelSmoothing).Set("seed", Seed)
+        .Set("fixed_decisions", string.Join(",", (FixedDecisions ?? new Dictionary<int, int>()).Select(kv => $"{kv.Key}={kv.Value}")))
+        .Set("kshot", KShot.Fingerprint()).Set("train_images", trainImages);
+
     /// <summary>The settings a resumed run must share with the run it continues.</summary>
     internal string Fingerprint() =>
         $"{Sampling}|{SandwichRandomPaths}|{Epochs}|{BatchSize}|{LearningRate}|{MinLearningRate}|{Calr}|{GammaMax}|{EtaMin}|"

@@ -11,6 +11,27 @@ public sealed class SafeTensorsFormatException : IOException
     public SafeTensorsFormatException(string path, string problem) : base($"{path}: not a valid safetensors file: {problem}") { }
 }
 
+/// <summary>
+/// A tensor holds NaN or infinite values: a diverged run's weights. Such a checkpoint is neither written nor read, so a
+/// diverged run cannot pass on garbage that scores every candidate alike.
+/// </summary>
+public sealed class NonFiniteTensorException : IOException
+{
+    /// <summary>Creates the exception naming the file and the tensor.</summary>
+    public NonFiniteTensorException(string path, string tensorName, string action)
+        : base($"{path}: tensor '{tensorName}' holds NaN or infinite values (a diverged run); {action}")
+    {
+        FilePath = path;
+        TensorName = tensorName;
+    }
+
+    /// <summary>The file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The first tensor found with non-finite values.</summary>
+    public string TensorName { get; }
+}
+
 /// <summary>A set of named tensors plus string metadata, as read from or written to a safetensors file.</summary>
 public sealed class TensorFile : IDisposable
 {
@@ -67,6 +88,7 @@ public static class SafeTensors
         {
             var t = tensors[name];
             var bytes = t.NumEl * t.DType.ElementSize();
+            if (bytes > int.MaxValue) throw new NotSupportedException($"Tensor '{name}' is over 2 GB, which this writer does not support.");
             header[name] = new { dtype = Code(t.DType), shape = t.Shape, data_offsets = new[] { offset, offset + bytes } };
             entries.Add((t, bytes));
             offset += bytes;
@@ -80,13 +102,42 @@ public static class SafeTensors
             stream.Write(len);
             stream.Write(json);
             for (var i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
-            foreach (var (t, bytes) in entries)
+            for (var i = 0; i < entries.Count; i++)
             {
+                var (t, bytes) = entries[i];
                 var buffer = new byte[bytes];
                 t.CopyBytesTo(buffer);
+                if (!AllFinite(buffer, t.DType))
+                    throw new NonFiniteTensorException(path, names[i], "the checkpoint was not written (the previous file, if any, is unchanged).");
                 stream.Write(buffer);
             }
         });
+    }
+
+    /// <summary>Reads only the string metadata of a safetensors file (its header), without the tensor data.</summary>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint file not found: {path}", path);
+        using var stream = File.OpenRead(path);
+        Span<byte> len = stackalloc byte[8];
+        if (stream.ReadAtLeast(len, 8, throwOnEndOfStream: false) < 8) throw new SafeTensorsFormatException(path, "shorter than its 8-byte header length");
+        var headerLen = BinaryPrimitives.ReadUInt64LittleEndian(len);
+        if (headerLen > MaxHeaderBytes || (long)headerLen > stream.Length - 8)
+            throw new SafeTensorsFormatException(path, $"header length {headerLen} exceeds the file ({stream.Length} bytes)");
+        var header = new byte[headerLen];
+        stream.ReadExactly(header);
+        var metadata = new Dictionary<string, string>();
+        try
+        {
+            using var doc = JsonDocument.Parse(header);
+            if (doc.RootElement.TryGetProperty(MetadataKey, out var m))
+                foreach (var p in m.EnumerateObject()) metadata[p.Name] = p.Value.GetString() ?? "";
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new SafeTensorsFormatException(path, "malformed header: " + e.Message);
+        }
+        return metadata;
     }
 
     /// <summary>Reads a safetensors file; every malformed or truncated part raises <see cref="SafeTensorsFormatException"/>.</summary>
@@ -121,7 +172,7 @@ public static class SafeTensors
                 }
             }
         }
-        catch (Exception e) when (e is not SafeTensorsFormatException)
+        catch (Exception e) when (e is not SafeTensorsFormatException and not NonFiniteTensorException)
         {
             foreach (var t in tensors.Values) t.Dispose();
             throw new SafeTensorsFormatException(path, "malformed header: " + e.Message);
@@ -148,6 +199,27 @@ public static class SafeTensors
             throw new SafeTensorsFormatException(path, $"tensor '{entry.Name}' spans {offsets[1] - offsets[0]} bytes, its shape needs {expected}");
         if (dataStart + offsets[1] > data.Length)
             throw new SafeTensorsFormatException(path, $"tensor '{entry.Name}' ends past the end of the file (truncated?)");
-        return Tensor.FromBytes(data.AsSpan((int)(dataStart + offsets[0]), (int)expected), shape, dtype);
+        var bytes = data.AsSpan((int)(dataStart + offsets[0]), (int)expected);
+        if (!AllFinite(bytes, dtype))
+            throw new NonFiniteTensorException(path, entry.Name, "the file is refused; retrain (with a lower --lr or --clip) or use an earlier checkpoint.");
+        return Tensor.FromBytes(bytes, shape, dtype);
+    }
+
+    /// <summary>True unless a floating-point tensor's raw little-endian data holds a NaN or an infinity.</summary>
+    public static bool AllFinite(ReadOnlySpan<byte> data, DType dtype)
+    {
+        switch (dtype)
+        {
+            case DType.Float32:
+                foreach (var v in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data))
+                    if (!float.IsFinite(v)) return false;
+                return true;
+            case DType.Float64:
+                foreach (var v in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(data))
+                    if (!double.IsFinite(v)) return false;
+                return true;
+            default:
+                return true;
+        }
     }
 }
