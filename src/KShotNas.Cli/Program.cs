@@ -19,6 +19,7 @@ root.Subcommands.Add(StudyCommands.Reference());
 root.Subcommands.Add(StudyCommands.Summary());
 root.Subcommands.Add(StudyCommands.Report());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(LaunchCommand.Create(root));
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

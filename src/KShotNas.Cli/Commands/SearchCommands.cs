@@ -30,6 +30,8 @@ internal static class SearchCommands
         {
             table, space, checkpoint, strategy, budget, maxFlops, maxParams, seed, rankImages, output, resume,
         };
+        var distributed = new DistributedOptions(); // --checkpoint: each search step's candidates are scored across the ranks
+        distributed.AddTo(command);
         command.SetAction((p, ct) =>
         {
             if ((p.GetValue(table) is null) == (p.GetValue(checkpoint) is null)) throw new ArgumentException("Give exactly one of --table or --checkpoint.");
@@ -37,11 +39,12 @@ internal static class SearchCommands
             var dir = p.GetValue(output)!;
             SearchResult result;
             SearchSpace searchSpace;
+            var writer = true; // distributed: only rank 0 writes the output folder
             if (p.GetValue(table) is { } tablePath)
             {
                 searchSpace = TableSpace(p.GetValue(space), tablePath);
                 var evaluator = TabularBenchmark.Load(tablePath, searchSpace);
-                result = Run(searchSpace, evaluator, p.GetValue(strategy)!, constraints, p.GetValue(seed), p.GetValue(budget), dir, p.GetValue(resume), ct);
+                result = Run(searchSpace, evaluator, p.GetValue(strategy)!, constraints, p.GetValue(seed), p.GetValue(budget), dir, p.GetValue(resume), true, ct);
                 AnsiConsole.WriteLine($"table best: {searchSpace.Format(evaluator.Best.Key)} {evaluator.Best.Value.Accuracy:F2}; top-1% threshold {evaluator.TopOnePercentThreshold:F2}");
             }
             else
@@ -51,12 +54,14 @@ internal static class SearchCommands
                 searchSpace = supernet.Space;
                 NasData.CheckInputShape(searchSpace);
                 var (train, ranking) = NasData.Load(null, supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(rankImages));
+                using var group = distributed.Join(p);
+                writer = group is null || group.Rank == 0;
                 using (train)
                 using (ranking)
-                    result = Run(searchSpace, new SupernetScorer(supernet, ranking, train), p.GetValue(strategy)!, constraints, p.GetValue(seed),
-                        p.GetValue(budget), dir, p.GetValue(resume), ct);
+                    result = Run(searchSpace, new SupernetScorer(supernet, ranking, train, group: group), p.GetValue(strategy)!, constraints, p.GetValue(seed),
+                        p.GetValue(budget), dir, p.GetValue(resume), writer, ct);
             }
-            File.WriteAllText(Path.Combine(dir, "pareto.svg"), result.Svg(p.GetValue(maxFlops)));
+            if (writer) File.WriteAllText(Path.Combine(dir, "pareto.svg"), result.Svg(p.GetValue(maxFlops)));
             var best = result.Best;
             AnsiConsole.WriteLine($"{result.Candidates.Count} candidates; best {best.Arch}: accuracy {best.Result.Accuracy:G5}, {best.Result.Flops:N0} FLOPs, "
                                   + $"{best.Result.Params:N0} params; Pareto front {result.ParetoFront.Count}; written to {dir}");
@@ -66,7 +71,7 @@ internal static class SearchCommands
     }
 
     private static SearchResult Run(SearchSpace space, IArchitectureEvaluator evaluator, string strategyName, SearchConstraints constraints, ulong seed,
-        int budget, string dir, bool resume, CancellationToken ct)
+        int budget, string dir, bool resume, bool writer, CancellationToken ct)
     {
         var strategy = StrategyFactory.Create(strategyName, space, constraints, seed);
         var statePath = Path.Combine(dir, "state.json");
@@ -80,9 +85,9 @@ internal static class SearchCommands
         }
         finally
         {
-            File.WriteAllText(statePath, strategy.SaveState()); // an interrupted search resumes with --resume
+            if (writer) File.WriteAllText(statePath, strategy.SaveState()); // an interrupted search resumes with --resume
         }
-        result.Save(dir);
+        if (writer) result.Save(dir);
         return result;
     }
 

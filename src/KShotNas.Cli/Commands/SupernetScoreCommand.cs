@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KShotNas.Distributed;
 using KShotNas.Evaluation;
 using KShotNas.Ranking;
 using KShotNas.Spaces;
@@ -28,6 +29,8 @@ internal static class SupernetScoreCommand
         {
             checkpoint, archs, all, sample, output, images, batch, threads, seed, dataDir,
         };
+        var distributed = new DistributedOptions(); // each rank scores a slice of the list; rank 0 writes the CSV
+        distributed.AddTo(command);
         command.SetAction((p, ct) =>
         {
             TorchRuntime.Threads = p.GetValue(threads);
@@ -36,14 +39,15 @@ internal static class SupernetScoreCommand
             NasData.CheckInputShape(space);
             var list = Architectures(space, p.GetValue(archs), p.GetValue(all), p.GetValue(sample), p.GetValue(seed));
             var (train, ranking) = NasData.Load(p.GetValue(dataDir), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(images));
+            using var group = distributed.Join(p);
             using (train)
             using (ranking)
             {
                 var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = p.GetValue(batch) });
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var scores = ProgressDisplay.Run<ScoringProgress, double[]>(list.Count, r => r.Done, r => $"scored {r.Done}/{r.Total}",
-                    progress => evaluator.Score(supernet, list, ranking, train, progress, ct));
-                ScoreTable.Write(p.GetValue(output)!, "score", list.Select((a, i) => (space.Format(a), scores[i])));
+                    progress => DistributedScoring.Score(evaluator, group, supernet, list, ranking, train, progress, ct));
+                if (group is null || group.Rank == 0) ScoreTable.Write(p.GetValue(output)!, "score", list.Select((a, i) => (space.Format(a), scores[i])));
                 AnsiConsole.MarkupLine($"{list.Count} architectures scored on {ranking.Count} images in {clock.Elapsed.TotalSeconds:F1} s "
                                        + $"({list.Count / clock.Elapsed.TotalSeconds:F1} paths/s); mean {scores.Average():P2}, best {scores.Max():P2}");
             }

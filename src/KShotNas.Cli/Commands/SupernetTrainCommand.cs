@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KShotNas.Distributed;
 using KShotNas.KShot;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
@@ -48,6 +49,8 @@ internal static class SupernetTrainCommand
             space, method, calr, gammaMax, ms, msEdges, msDecisions, untouched, fewShot, transfer, norm, epochs, batch, lr, minLr, clip, smoothing,
             trainImages, seed, threads, dataDir, k, warmup, simplexPaths, tau, widthReg, simplexLr, output, resume,
         };
+        var distributed = new DistributedOptions(); // --batch-size is then the global batch, split over the ranks
+        distributed.AddTo(command);
         command.SetAction((p, ct) =>
         {
             TorchRuntime.Threads = p.GetValue(threads);
@@ -71,6 +74,9 @@ internal static class SupernetTrainCommand
             NasData.CheckInputShape(searchSpace);
             var (train, ranking) = NasData.Load(p.GetValue(dataDir), p.GetValue(trainImages), 1);
             ranking.Dispose();
+            using var group = distributed.Join(p);
+            var parallel = group is null ? null : DataParallel.Across(group);
+            var writer = parallel?.IsWriter ?? true; // rank 0 writes every file
             using (train)
             using (var supernet = SupernetFile.Create(searchSpace, kValue, p.GetValue(norm), p.GetValue(fewShot) ?? -1))
             {
@@ -86,17 +92,21 @@ internal static class SupernetTrainCommand
                     using var source = p.GetValue(transfer) is { } t ? SupernetFile.Load(t) : null;
                     var results = ProgressDisplay.Run<(int Sub, SupernetProgress P), IReadOnlyList<SupernetTrainingResult>>(
                         steps * few.SubSupernets.Count, r => r.Sub * steps + r.P.Step, r => $"sub-supernet {r.Sub}: {Describe(r.P)}",
-                        progress => new FewShotTrainer(options).Fit(few, train, source, progress, ct, resumeFrom is not null || p.GetValue(resume)));
-                    SupernetFile.Save(path, few);
+                        progress => new FewShotTrainer(options) { Parallel = parallel }.Fit(few, train, source, progress, ct, resumeFrom is not null || p.GetValue(resume)));
+                    if (writer) SupernetFile.Save(path, few);
+                    group?.Barrier("end of training");
                     AnsiConsole.MarkupLine($"{results.Count} sub-supernets trained, {results.Sum(r => r.Duration.TotalSeconds):F1} s; written to {Markup.Escape(path)}");
                 }
                 else
                 {
                     var result = ProgressDisplay.Run<SupernetProgress, SupernetTrainingResult>(steps, r => r.Step, Describe,
-                        progress => new SupernetTrainer(options).Fit(supernet, train, progress, ct, resumeFrom));
+                        progress => new SupernetTrainer(options) { Parallel = parallel }.Fit(supernet, train, progress, ct, resumeFrom));
+                    group?.Barrier("end of training");
                     AnsiConsole.WriteLine($"{result.Steps} steps, {result.Duration.TotalSeconds:F1} s, final loss {result.StepLosses.TakeLast(20).DefaultIfEmpty(double.NaN).Average():F3}"
                         + (result.MsDecisions.Count > 0 ? $", MS decisions [{string.Join(",", result.MsDecisions)}]" : "")
-                        + $"; checkpoint {path}");
+                        + $"; checkpoint {path}"
+                        + (group is null ? "" : $"; rank {group.Rank}/{group.WorldSize}, all-reduce {group.CommunicationTime.TotalSeconds:F2} s in {group.Collectives} collectives, "
+                                                + $"{group.LastGradientElements:N0} gradient scalars per step"));
                 }
             }
             return Task.FromResult(0);

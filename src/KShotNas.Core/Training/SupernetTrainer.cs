@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using KShotNas.Data;
+using KShotNas.Distributed;
 using KShotNas.KShot;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
@@ -31,6 +32,9 @@ public sealed class SupernetTrainer
     /// <summary>The options.</summary>
     public SupernetTrainerOptions Options { get; }
 
+    /// <summary>Data-parallel training across processes (null: one process). <see cref="SupernetTrainerOptions.BatchSize"/> is then the global batch.</summary>
+    public DataParallel? Parallel { get; init; }
+
     /// <summary>Trains <paramref name="supernet"/> on <paramref name="train"/>, from scratch or from <paramref name="resumeFrom"/>.</summary>
     public SupernetTrainingResult Fit(Supernet supernet, ImageDataset train, IProgress<SupernetProgress>? progress = null,
         CancellationToken cancellationToken = default, string? resumeFrom = null)
@@ -60,6 +64,7 @@ public sealed class SupernetTrainer
         {
             long step = 0;
             if (resumeFrom is not null) (step, rng) = Restore(resumeFrom, supernet, sgd, clusters, ms, kshot);
+            if (Parallel is not null) StartParallel(Parallel, supernet, train, step);
             return Run(new RunState(supernet, train, sgd, parameters, clusters, ms, sampler, calr, cosine, kshot), rng, step, total, stepsPerEpoch,
                 progress, cancellationToken);
         }
@@ -98,7 +103,7 @@ public sealed class SupernetTrainer
                 var pathCount = 1;
                 if (kshot is not null && kshot.IsSimplexStep(step))
                 {
-                    (loss, acc) = kshot.SimplexStep(x, y, rng, o.LabelSmoothing);
+                    (loss, acc) = kshot.SimplexStep(x, y, rng, o.LabelSmoothing, Parallel);
                 }
                 else
                 {
@@ -117,13 +122,28 @@ public sealed class SupernetTrainer
                 }
                 var stop = o.StopAtStep is { } s && step >= s;
                 var epochEnd = step % stepsPerEpoch == 0;
-                if (o.CheckpointPath is not null && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
+                if (o.CheckpointPath is not null && (Parallel?.IsWriter ?? true) && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
                     Save(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
                 if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total);
                 if (epochEnd) break;
             }
         }
         return Result(step, losses, clock, ms, clusters, completed: true);
+    }
+
+    private void StartParallel(DataParallel parallel, Supernet supernet, ImageDataset train, long step)
+    {
+        parallel.CheckBatch(Options.BatchSize);
+        if (supernet.Weights.K > 1 && parallel.Group is not null && Options.KShot.SimplexPaths < parallel.Shards)
+            throw new ArgumentException($"K-shot simplex steps share their {Options.KShot.SimplexPaths} paths among {parallel.Shards} ranks; "
+                                        + "use at least as many simplex paths as ranks.");
+        parallel.CheckSameSettings([
+            ("space", SpaceCatalog.Describe(supernet.Space)), ("method", $"{Options.Sampling} K={supernet.Weights.K}"),
+            ("seed", Options.Seed.ToString(CultureInfo.InvariantCulture)), ("data size", train.Count.ToString(CultureInfo.InvariantCulture)),
+            ("training options", Options.Fingerprint()), ("resumed step", step.ToString(CultureInfo.InvariantCulture)),
+        ]);
+        // Same start everywhere, whatever each rank's initialization was.
+        parallel.BroadcastFromWriter(supernet.Parameters().Concat(supernet.Simplex?.Parameters() ?? []).ToArray(), "initial weights");
     }
 
     private static SupernetTrainingResult Result(long step, List<double> losses, Stopwatch clock, MomentumSeparation? ms, MomentumBuffers?[] clusters,
@@ -143,13 +163,20 @@ public sealed class SupernetTrainer
         {
             using var scope = TensorScope.Begin();
             using var mix = kshot?.MixFor(path, step); // K-shot: uniform during warm-up, the path's code after
-            var logits = supernet.Forward(x, path);
-            var loss = Functional.CrossEntropy(logits, y, o.LabelSmoothing);
-            lossSum += loss.ToDouble();
-            accSum += Functional.Accuracy(logits, y);
-            if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, step));
-            loss.Backward();
+            // Data-parallel: this process's shard(s) of the global batch, each loss scaled so the summed gradients are the mean.
+            var shards = Parallel?.ShardsOf(x, y) ?? [(x, y)];
+            foreach (var (xs, ys) in shards)
+            {
+                var logits = supernet.Forward(xs, path);
+                var loss = Functional.CrossEntropy(logits, ys, o.LabelSmoothing);
+                lossSum += loss.ToDouble() / shards.Count;
+                accSum += Functional.Accuracy(logits, ys) / shards.Count;
+                if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, step));
+                if (Parallel is not null) loss = loss.Mul(Parallel.LossScale);
+                loss.Backward();
+            }
         }
+        Parallel?.SumGradients(parameters, $"gradients of step {step}");
         if (o.GradientClipNorm is { } clip) Gradients.ClipByGlobalNorm(parameters, clip);
         if (o.Momentum != 0) clusters[cluster] ??= sgd.CreateBuffers();
         sgd.Step(lr, clusters[cluster]);
