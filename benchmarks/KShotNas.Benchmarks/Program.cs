@@ -1,6 +1,6 @@
 using KShotNas.Benchmarks;
 
-// Usage: KShotNas.Benchmarks cnn|supernet|kshot|inference [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
+// Usage: KShotNas.Benchmarks cnn|supernet|kshot|inference|allreduce [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
 var options = BenchmarkOptions.Parse(args);
 return options.Mode switch
 {
@@ -8,7 +8,8 @@ return options.Mode switch
     "supernet" => SupernetBenchmark.Run(options),
     "kshot" => KShotBenchmark.Run(options),
     "inference" => InferenceBenchmark.Run(options),
-    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, kshot, inference)"),
+    "allreduce" => AllReduceBenchmark.Run(options), // under `kshotnas launch --nproc N --`
+    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, kshot, inference, allreduce)"),
 };
 
 static int Fail(string message)

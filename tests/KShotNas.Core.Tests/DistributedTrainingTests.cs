@@ -113,6 +113,38 @@ public sealed class DistributedTrainingTests : IDisposable
     }
 
     [Fact]
+    public void FewShotSubSupernetsTrainDataParallelToo()
+    {
+        static FewShotSupernet FewShot()
+        {
+            TorchRuntime.ManualSeed(3);
+            return new FewShotSupernet(Tiny, 0, () => new Nb201Supernet(Tiny), SupernetNorm.BatchStatistics);
+        }
+        var options = Setup("Spos").Options;
+        float[][] reference;
+        using (var data = TestData.Synthetic(128, 3))
+        using (var net = FewShot())
+        {
+            new FewShotTrainer(options) { Parallel = DataParallel.Emulated(2) }.Fit(net, data);
+            reference = Weights(net);
+        }
+        var datasets = new[] { TestData.Synthetic(128, 3), TestData.Synthetic(128, 3) };
+        var nets = new[] { FewShot(), FewShot() };
+        try
+        {
+            var results = TwoRanks(g => new FewShotTrainer(options) { Parallel = DataParallel.Across(g) }.Fit(nets[g.Rank], datasets[g.Rank]));
+            Assert.All(results, r => Assert.Equal(5, r.Count)); // one run per option of the split edge
+            Assert.InRange(MaxDifference(Weights(nets[0]), reference), 0f, Tolerance);
+            Assert.Equal(0f, MaxDifference(Weights(nets[0]), Weights(nets[1])));
+        }
+        finally
+        {
+            foreach (var n in nets) n.Dispose();
+            foreach (var d in datasets) d.Dispose();
+        }
+    }
+
+    [Fact]
     public void RankZeroCheckpointsAndBothRanksResumeExactly()
     {
         var path = Path.Combine(_dir, "dp.safetensors");

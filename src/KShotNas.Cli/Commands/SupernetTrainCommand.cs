@@ -104,9 +104,10 @@ internal static class SupernetTrainCommand
                     group?.Barrier("end of training");
                     AnsiConsole.WriteLine($"{result.Steps} steps, {result.Duration.TotalSeconds:F1} s, final loss {result.StepLosses.TakeLast(20).DefaultIfEmpty(double.NaN).Average():F3}"
                         + (result.MsDecisions.Count > 0 ? $", MS decisions [{string.Join(",", result.MsDecisions)}]" : "")
-                        + $"; checkpoint {path}"
-                        + (group is null ? "" : $"; rank {group.Rank}/{group.WorldSize}, all-reduce {group.CommunicationTime.TotalSeconds:F2} s in {group.Collectives} collectives, "
-                                                + $"{group.LastGradientElements:N0} gradient scalars per step"));
+                        + $"; checkpoint {path}");
+                    if (group is not null) // one plain line (never wrapped): benchmarks/distributed.sh reads it
+                        Console.WriteLine($"rank {group.Rank}/{group.WorldSize}: {group.CommunicationTime.TotalSeconds:F2} s of {result.Duration.TotalSeconds:F2} s "
+                                          + $"in {group.Collectives} collectives; gradient bucket {group.LastGradientElements} floats");
                 }
             }
             return Task.FromResult(0);
