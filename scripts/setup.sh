@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-packages=(libtorch-dev libopenblas0-pthread cmake g++ dataset-fashion-mnist libonnx-dev python3-onnx)
+packages=(libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ dataset-fashion-mnist libonnx-dev python3-onnx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

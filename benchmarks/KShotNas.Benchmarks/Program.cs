@@ -1,6 +1,6 @@
 using KShotNas.Benchmarks;
 
-// Usage: KShotNas.Benchmarks cnn|supernet|kshot|inference|streaming [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
+// Usage: KShotNas.Benchmarks cnn|supernet|kshot|inference|streaming|allreduce [--threads N] [--batch B] [--steps S] [--warmup W] [--rounds R]
 var options = BenchmarkOptions.Parse(args);
 return options.Mode switch
 {
@@ -9,7 +9,8 @@ return options.Mode switch
     "kshot" => KShotBenchmark.Run(options),
     "inference" => InferenceBenchmark.Run(options),
     "streaming" => StreamingBenchmark.Run(options),
-    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, kshot, inference, streaming)"),
+    "allreduce" => AllReduceBenchmark.Run(options), // under `kshotnas launch --nproc N --`
+    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, kshot, inference, streaming, allreduce)"),
 };
 
 static int Fail(string message)

@@ -23,6 +23,7 @@ root.Subcommands.Add(StudyCommands.Summary());
 root.Subcommands.Add(StudyCommands.Report());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ExportImagesCommand.Create());
+root.Subcommands.Add(LaunchCommand.Create(root));
 
 // One error boundary: every failure is one line on stderr and exit 1 (2 for usage), never a stack trace unless --verbose.
 var parse = root.Parse(args);

@@ -33,6 +33,8 @@ internal static class SearchCommands
         {
             table, space, checkpoint, strategy, budget, maxFlops, maxParams, seed, rankImages, output, resume,
         };
+        var distributed = new DistributedOptions(); // --checkpoint: each search step's candidates are scored across the ranks
+        distributed.AddTo(command);
         command.SetAction((p, ct) =>
         {
             if ((p.GetValue(table) is null) == (p.GetValue(checkpoint) is null)) throw new ArgumentException("Give exactly one of --table or --checkpoint.");
@@ -43,11 +45,12 @@ internal static class SearchCommands
             if (!StrategyFactory.Names.Contains(p.GetValue(strategy)))
                 throw new InvalidOptionException("--strategy", $"unknown strategy '{p.GetValue(strategy)}' (known: {string.Join(", ", StrategyFactory.Names)}).");
             var dir = OptionChecks.WritableFolder("--out", p.GetValue(output));
-            using var runLock = RunLock.Acquire(dir, isFolder: true);
+            using var runLock = distributed.LockOutput(p, dir, isFolder: true);
             var config = new RunConfiguration().Set("strategy", p.GetValue(strategy)).Set("seed", p.GetValue(seed))
                 .Set("max_flops", constraints.MaxFlops).Set("max_params", constraints.MaxParams);
             SearchResult result;
             SearchSpace searchSpace;
+            var writer = true; // distributed: only rank 0 writes the output folder
             if (p.GetValue(table) is { } tablePath)
             {
                 OptionChecks.ExistingFile("--table", tablePath);
@@ -55,7 +58,7 @@ internal static class SearchCommands
                 config.Set("evaluator", "table").Set("table", RunConfiguration.FileIdentity(tablePath)).Set("space", SpaceCatalog.Describe(searchSpace));
                 CheckState(dir, p.GetValue(resume));
                 var evaluator = TabularBenchmark.Load(tablePath, searchSpace);
-                result = Run(searchSpace, evaluator, p.GetValue(strategy)!, constraints, p.GetValue(seed), p.GetValue(budget), dir, p.GetValue(resume), config, ct);
+                result = Run(searchSpace, evaluator, p.GetValue(strategy)!, constraints, p.GetValue(seed), p.GetValue(budget), dir, p.GetValue(resume), config, true, ct);
                 AnsiConsole.WriteLine($"table best: {searchSpace.Format(evaluator.Best.Key)} {evaluator.Best.Value.Accuracy:F2}; top-1% threshold {evaluator.TopOnePercentThreshold:F2}");
             }
             else
@@ -70,12 +73,14 @@ internal static class SearchCommands
                 config.Set("space", SpaceCatalog.Describe(searchSpace)).Set("data", source.Description);
                 var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(rankImages));
                 CliData.CheckSpace(searchSpace, train, source);
+                using var group = distributed.Join(p);
+                writer = group is null || group.Rank == 0;
                 using (train)
                 using (ranking)
-                    result = Run(searchSpace, new SupernetScorer(supernet, ranking, train), p.GetValue(strategy)!, constraints, p.GetValue(seed),
-                        p.GetValue(budget), dir, p.GetValue(resume), config, ct);
+                    result = Run(searchSpace, new SupernetScorer(supernet, ranking, train, group: group), p.GetValue(strategy)!, constraints, p.GetValue(seed),
+                        p.GetValue(budget), dir, p.GetValue(resume), config, writer, ct);
             }
-            AtomicFile.WriteAllText(Path.Combine(dir, "pareto.svg"), result.Svg(p.GetValue(maxFlops)));
+            if (writer) AtomicFile.WriteAllText(Path.Combine(dir, "pareto.svg"), result.Svg(p.GetValue(maxFlops)));
             var best = result.Best;
             AnsiConsole.WriteLine($"{result.Candidates.Count} candidates; best {best.Arch}: accuracy {best.Result.Accuracy:G5}, {best.Result.Flops:N0} FLOPs, "
                                   + $"{best.Result.Params:N0} params; Pareto front {result.ParetoFront.Count}; written to {dir}");
@@ -96,7 +101,7 @@ internal static class SearchCommands
     }
 
     private static SearchResult Run(SearchSpace space, IArchitectureEvaluator evaluator, string strategyName, SearchConstraints constraints, ulong seed,
-        int budget, string dir, bool resume, RunConfiguration config, CancellationToken ct)
+        int budget, string dir, bool resume, RunConfiguration config, bool writer, CancellationToken ct)
     {
         var strategy = StrategyFactory.Create(strategyName, space, constraints, seed);
         var statePath = Path.Combine(dir, "state.json");
@@ -114,7 +119,7 @@ internal static class SearchCommands
             var sinceSave = System.Diagnostics.Stopwatch.StartNew();
             void Save(ISearchStrategy _)
             {
-                if (sinceSave.Elapsed < SaveInterval) return;
+                if (!writer || sinceSave.Elapsed < SaveInterval) return;
                 SearchStateFile.Save(statePath, strategy, config);
                 sinceSave.Restart();
             }
@@ -123,17 +128,20 @@ internal static class SearchCommands
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            SearchStateFile.Save(statePath, strategy, config); // whatever failed, the evaluated candidates are kept
+            if (writer) SearchStateFile.Save(statePath, strategy, config); // whatever failed, the evaluated candidates are kept
             throw;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            SearchStateFile.Save(statePath, strategy, config);
+            if (writer) SearchStateFile.Save(statePath, strategy, config);
             throw new RunInterruptedException($"search interrupted after {strategy.History.Count} candidates; state written to {statePath}; "
                                               + "continue with --resume.", ct);
         }
-        SearchStateFile.Save(statePath, strategy, config);
-        result.Save(dir);
+        if (writer)
+        {
+            SearchStateFile.Save(statePath, strategy, config);
+            result.Save(dir);
+        }
         return result;
     }
 

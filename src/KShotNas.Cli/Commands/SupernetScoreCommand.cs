@@ -1,5 +1,6 @@
 using KShotNas.Data;
 using System.CommandLine;
+using KShotNas.Distributed;
 using KShotNas.Evaluation;
 using KShotNas.Ranking;
 using KShotNas.Reliability;
@@ -29,6 +30,8 @@ internal static class SupernetScoreCommand
         {
             checkpoint, archs, all, sample, output, images, batch, threads, seed,
         };
+        var distributed = new DistributedOptions(); // each rank scores a slice of the list; rank 0 writes the CSV
+        distributed.AddTo(command);
         command.SetAction((p, ct) =>
         {
             OptionChecks.AtLeast("--rank-images", p.GetValue(images), 1);
@@ -36,7 +39,7 @@ internal static class SupernetScoreCommand
             CliChecks.AtLeast("--sample", p.GetValue(sample), 1);
             var checkpointPath = OptionChecks.ExistingFile("--checkpoint", p.GetValue(checkpoint));
             var outPath = OptionChecks.WritableFile("--out", p.GetValue(output));
-            using var runLock = RunLock.Acquire(outPath, isFolder: false);
+            using var runLock = distributed.LockOutput(p, outPath, isFolder: false);
             CliChecks.TorchThreads(p.GetValue(threads));
             using var supernet = SupernetFile.Load(checkpointPath);
             var space = supernet.Space;
@@ -45,14 +48,15 @@ internal static class SupernetScoreCommand
             if (list.Count == 0) throw new InvalidOptionException("--archs", $"{p.GetValue(archs)} lists no architecture (one per line; '#' starts a comment).");
             var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(images));
             CliData.CheckSpace(space, train, source);
+            using var group = distributed.Join(p);
             using (train)
             using (ranking)
             {
                 var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = p.GetValue(batch) });
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var scores = ProgressDisplay.Run<ScoringProgress, double[]>(list.Count, r => r.Done, r => $"scored {r.Done}/{r.Total}",
-                    progress => evaluator.Score(supernet, list, ranking, train, progress, ct));
-                ScoreTable.Write(outPath, "score", list.Select((a, i) => (space.Format(a), scores[i])));
+                    progress => DistributedScoring.Score(evaluator, group, supernet, list, ranking, train, progress, ct));
+                if (group is null || group.Rank == 0) ScoreTable.Write(outPath, "score", list.Select((a, i) => (space.Format(a), scores[i])));
                 AnsiConsole.MarkupLine($"{list.Count} architectures scored on {ranking.Count} images in {clock.Elapsed.TotalSeconds:F1} s "
                                        + $"({list.Count / clock.Elapsed.TotalSeconds:F1} paths/s); mean {scores.Average():P2}, best {scores.Max():P2}");
             }

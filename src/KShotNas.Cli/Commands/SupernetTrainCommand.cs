@@ -1,5 +1,6 @@
 using KShotNas.Data;
 using System.CommandLine;
+using KShotNas.Distributed;
 using KShotNas.KShot;
 using KShotNas.Reliability;
 using KShotNas.Spaces;
@@ -51,6 +52,8 @@ internal static class SupernetTrainCommand
             space, method, calr, gammaMax, ms, msEdges, msDecisions, untouched, fewShot, transfer, norm, epochs, batch, lr, minLr, clip, smoothing,
             trainImages, seed, threads, k, warmup, simplexPaths, tau, widthReg, simplexLr, output, resume, checkpointEvery,
         };
+        var distributed = new DistributedOptions(); // --batch-size is then the global batch, split over the ranks
+        distributed.AddTo(command);
         command.SetAction((p, ct) =>
         {
             // Every option is checked before any data is loaded or any weight is trained.
@@ -72,7 +75,7 @@ internal static class SupernetTrainCommand
             OptionChecks.AtLeast("--checkpoint-every", p.GetValue(checkpointEvery), 0);
             if (p.GetValue(transfer) is { } tf) OptionChecks.ExistingFile("--transfer-from", tf);
             var path = OptionChecks.WritableFile("--out", p.GetValue(output));
-            using var runLock = RunLock.Acquire(path, isFolder: false);
+            using var runLock = distributed.LockOutput(p, path, isFolder: false);
             CliChecks.TorchThreads(p.GetValue(threads));
             TorchRuntime.ManualSeed(p.GetValue(seed));
             var options = new SupernetTrainerOptions
@@ -97,6 +100,9 @@ internal static class SupernetTrainCommand
             var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), p.GetValue(trainImages), 1);
             CliData.CheckSpace(searchSpace, train, source);
             ranking.Dispose();
+            using var group = distributed.Join(p);
+            var parallel = group is null ? null : DataParallel.Across(group);
+            var writer = parallel?.IsWriter ?? true; // rank 0 writes every file
             using (train)
             using (var supernet = SupernetFile.Create(searchSpace, kValue, p.GetValue(norm), p.GetValue(fewShot) ?? -1))
             {
@@ -112,17 +118,22 @@ internal static class SupernetTrainCommand
                     using var transferSource = p.GetValue(transfer) is { } t ? SupernetFile.Load(t) : null;
                     var results = ProgressDisplay.Run<(int Sub, SupernetProgress P), IReadOnlyList<SupernetTrainingResult>>(
                         steps * few.SubSupernets.Count, r => r.Sub * steps + r.P.Step, r => $"sub-supernet {r.Sub}: {Describe(r.P)}",
-                        progress => new FewShotTrainer(options).Fit(few, train, transferSource, progress, ct, resumeFrom is not null || p.GetValue(resume)));
-                    SupernetFile.Save(path, few);
+                        progress => new FewShotTrainer(options) { Parallel = parallel }.Fit(few, train, transferSource, progress, ct, resumeFrom is not null || p.GetValue(resume)));
+                    if (writer) SupernetFile.Save(path, few);
+                    group?.Barrier("end of training");
                     AnsiConsole.MarkupLine($"{results.Count} sub-supernets trained, {results.Sum(r => r.Duration.TotalSeconds):F1} s; written to {Markup.Escape(path)}");
                 }
                 else
                 {
                     var result = ProgressDisplay.Run<SupernetProgress, SupernetTrainingResult>(steps, r => r.Step, Describe,
-                        progress => new SupernetTrainer(options).Fit(supernet, train, progress, ct, resumeFrom));
+                        progress => new SupernetTrainer(options) { Parallel = parallel }.Fit(supernet, train, progress, ct, resumeFrom));
+                    group?.Barrier("end of training");
                     AnsiConsole.WriteLine($"{result.Steps} steps, {result.Duration.TotalSeconds:F1} s, final loss {result.StepLosses.TakeLast(20).DefaultIfEmpty(double.NaN).Average():F3}"
                         + (result.MsDecisions.Count > 0 ? $", MS decisions [{string.Join(",", result.MsDecisions)}]" : "")
                         + $"; checkpoint {path}");
+                    if (group is not null) // one plain line (never wrapped): benchmarks/distributed.sh reads it
+                        Console.WriteLine($"rank {group.Rank}/{group.WorldSize}: {group.CommunicationTime.TotalSeconds:F2} s of {result.Duration.TotalSeconds:F2} s "
+                                          + $"in {group.Collectives} collectives; gradient bucket {group.LastGradientElements} floats");
                 }
             }
             return Task.FromResult(0);

@@ -1,7 +1,9 @@
 using KShotNas.Data;
+using KShotNas.Distributed;
 using KShotNas.Search;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
+using KShotNas.Torch.Distributed;
 
 namespace KShotNas.Evaluation;
 
@@ -17,10 +19,16 @@ public sealed class SupernetScorer : IArchitectureEvaluator
     private readonly ImageDataset? _calibration;
     private readonly SupernetEvaluator _evaluator;
     private readonly Dictionary<Architecture, double> _cache = new();
+    private readonly ProcessGroup? _group;
 
-    /// <summary>Creates the scorer; the datasets stay owned by the caller.</summary>
-    public SupernetScorer(Supernet supernet, ImageDataset validation, ImageDataset? calibration = null, SupernetEvaluatorOptions? options = null)
+    /// <summary>
+    /// Creates the scorer; the datasets stay owned by the caller. With a <paramref name="group"/>, each batch of
+    /// candidates is scored across its ranks (every rank must ask for the same candidates, as a search with the same seed does).
+    /// </summary>
+    public SupernetScorer(Supernet supernet, ImageDataset validation, ImageDataset? calibration = null, SupernetEvaluatorOptions? options = null,
+        ProcessGroup? group = null)
     {
+        _group = group;
         _supernet = supernet;
         _validation = validation;
         _calibration = calibration;
@@ -33,7 +41,7 @@ public sealed class SupernetScorer : IArchitectureEvaluator
         var missing = architectures.Where(a => !_cache.ContainsKey(a)).Distinct().ToList();
         if (missing.Count > 0)
         {
-            var scores = _evaluator.Score(_supernet, missing, _validation, _calibration, cancellationToken: cancellationToken);
+            var scores = DistributedScoring.Score(_evaluator, _group, _supernet, missing, _validation, _calibration, cancellationToken: cancellationToken);
             for (var i = 0; i < missing.Count; i++) _cache[missing[i]] = scores[i];
         }
         return architectures.Select(a =>

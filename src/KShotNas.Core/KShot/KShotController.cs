@@ -1,3 +1,4 @@
+using KShotNas.Distributed;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
 using KShotNas.Torch;
@@ -21,6 +22,7 @@ internal sealed class KShotController : IDisposable
     private readonly long _warmupSteps;
     private readonly Sgd _sgd;
     private readonly WidthRegularizer? _width;
+    private readonly ParameterList _simplexParameters;
 
     public KShotController(Supernet supernet, KShotOptions options, PathSampler sampler, long warmupSteps)
     {
@@ -30,6 +32,7 @@ internal sealed class KShotController : IDisposable
         _options = options;
         _sampler = sampler;
         _warmupSteps = warmupSteps;
+        _simplexParameters = new ParameterList(_simplex.Parameters());
         _sgd = new Sgd(_simplex.Parameters(), new SgdOptions { LearningRate = options.SimplexLearningRate, Momentum = options.SimplexMomentum });
         _width = WidthRegularizer.For(supernet.Space);
     }
@@ -42,12 +45,16 @@ internal sealed class KShotController : IDisposable
     /// <summary>The weight mixing of a supernet step's path: uniform during warm-up, the path's own code after.</summary>
     public IDisposable MixFor(Architecture path, long step) => step < _warmupSteps ? NoMix.Instance : _supernet.UseCodeOf(path);
 
-    /// <summary>One simplex-net step on the batch; returns (loss, accuracy) of its paths.</summary>
-    public (double Loss, double Accuracy) SimplexStep(Tensor x, Tensor y, Random rng, double labelSmoothing)
+    /// <summary>
+    /// One simplex-net step on the batch; returns (loss, accuracy) of its paths. Data-parallel: every rank gets the
+    /// whole global batch, runs the paths i with i mod W = rank on their slices, and the gradients are summed.
+    /// </summary>
+    public (double Loss, double Accuracy) SimplexStep(Tensor x, Tensor y, Random rng, double labelSmoothing, DataParallel? parallel = null)
     {
+        var group = parallel?.Group;
         var m = _options.SimplexPaths;
-        var group = x.Size(0) / m;
-        if (group < 1) throw new ArgumentException($"A batch of {x.Size(0)} cannot give {m} paths a slice each; lower SimplexPaths or raise the batch.");
+        var slice = x.Size(0) / m;
+        if (slice < 1) throw new ArgumentException($"A batch of {x.Size(0)} cannot give {m} paths a slice each; lower SimplexPaths or raise the batch.");
         var weights = _supernet.Weights.Parameters();
         foreach (var w in weights) w.RequiresGrad = false; // supernets frozen: gradients reach only the simplex-net
         try
@@ -57,23 +64,27 @@ internal sealed class KShotController : IDisposable
             var codes = _simplex.Forward(_simplex.Encode(paths));
             Tensor? total = null;
             double accuracy = 0;
+            var local = 0; // paths this rank ran (all m in one process)
             for (var i = 0; i < m; i++)
             {
+                if (group is not null && i % group.WorldSize != group.Rank) continue;
+                local++;
                 _supernet.Weights.Mixing = codes.Narrow(0, i, 1).Reshape(_supernet.Weights.K);
-                var yi = y.Narrow(0, i * group, group);
-                var logits = _supernet.Forward(x.Narrow(0, i * group, group), paths[i]);
+                var yi = y.Narrow(0, i * slice, slice);
+                var logits = _supernet.Forward(x.Narrow(0, i * slice, slice), paths[i]);
                 var loss = Functional.CrossEntropy(logits, yi, labelSmoothing);
                 accuracy += Functional.Accuracy(logits, yi);
                 total = total is null ? loss : total + loss;
             }
             var objective = total!.Div(m);
-            var ceLoss = objective.ToDouble();
-            if (_width is not null && _options.WidthRegularization > 0)
+            var ceLoss = total.ToDouble() / local; // reported: mean over this rank's paths
+            if (_width is not null && _options.WidthRegularization > 0 && (group is null || group.Rank == 0))
                 objective = objective + _width.Term(codes, paths).Mul(_options.WidthRegularization);
             _sgd.ZeroGrad();
             objective.Backward();
+            group?.AllReduceGradients(_simplexParameters, average: false, "simplex-net gradients");
             _sgd.Step();
-            return (ceLoss, accuracy / m);
+            return (ceLoss, accuracy / local);
         }
         finally
         {

@@ -17,6 +17,9 @@ public sealed class FewShotTrainer
     /// <summary>The shared options.</summary>
     public SupernetTrainerOptions Options { get; }
 
+    /// <summary>Data-parallel training across processes, for every sub-supernet (null: one process).</summary>
+    public Distributed.DataParallel? Parallel { get; init; }
+
     /// <summary>Trains every sub-supernet; <paramref name="transferFrom"/>, when given, initializes them all first (weight transfer).</summary>
     public IReadOnlyList<SupernetTrainingResult> Fit(FewShotSupernet supernet, IImageBatches train, Supernet? transferFrom = null,
         IProgress<(int SubSupernet, SupernetProgress Progress)>? progress = null, CancellationToken cancellationToken = default, bool resume = false)
@@ -34,7 +37,7 @@ public sealed class FewShotTrainer
             var resumeFrom = resume && o.CheckpointPath is not null && File.Exists(o.CheckpointPath) ? o.CheckpointPath : null;
             var sub = i;
             var reporter = progress is null ? null : new SyncProgress<SupernetProgress>(p => progress.Report((sub, p)));
-            var result = new SupernetTrainer(o).Fit(supernet.SubSupernets[i], train, reporter, cancellationToken, resumeFrom);
+            var result = new SupernetTrainer(o) { Parallel = Parallel }.Fit(supernet.SubSupernets[i], train, reporter, cancellationToken, resumeFrom);
             results.Add(result);
             if (!result.Completed) break;
         }

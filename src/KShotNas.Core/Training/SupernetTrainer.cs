@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using KShotNas.Data;
+using KShotNas.Distributed;
 using KShotNas.KShot;
 using KShotNas.Reliability;
 using KShotNas.Spaces;
@@ -36,6 +37,9 @@ public sealed class SupernetTrainer
 
     /// <summary>The options.</summary>
     public SupernetTrainerOptions Options { get; }
+
+    /// <summary>Data-parallel training across processes (null: one process). <see cref="SupernetTrainerOptions.BatchSize"/> is then the global batch.</summary>
+    public DataParallel? Parallel { get; init; }
 
     /// <summary>Trains <paramref name="supernet"/> on <paramref name="train"/>, from scratch or from <paramref name="resumeFrom"/>.</summary>
     public SupernetTrainingResult Fit(Supernet supernet, IImageBatches train, IProgress<SupernetProgress>? progress = null,
@@ -73,6 +77,7 @@ public sealed class SupernetTrainer
                 (step, rng) = Restore(resumeFrom, supernet, sgd, clusters, ms, kshot);
                 (_lastGoodCheckpoint, _lastGoodStep) = (resumeFrom, step);
             }
+            if (Parallel is not null) StartParallel(Parallel, supernet, train, step);
             return Run(new RunState(supernet, train, sgd, parameters, clusters, ms, sampler, calr, cosine, kshot), rng, step, total, stepsPerEpoch,
                 progress, cancellationToken);
         }
@@ -112,7 +117,7 @@ public sealed class SupernetTrainer
                 var pathCount = 1;
                 if (kshot is not null && kshot.IsSimplexStep(step))
                 {
-                    (loss, acc) = kshot.SimplexStep(x, y, rng, o.LabelSmoothing);
+                    (loss, acc) = kshot.SimplexStep(x, y, rng, o.LabelSmoothing, Parallel);
                     if (!double.IsFinite(loss)) throw Diverged(step, $"the simplex-net loss is {loss}");
                 }
                 else
@@ -132,13 +137,28 @@ public sealed class SupernetTrainer
                 }
                 var stop = o.StopAtStep is { } s && step >= s;
                 var epochEnd = step % stepsPerEpoch == 0;
-                if (o.CheckpointPath is not null && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
+                if (o.CheckpointPath is not null && (Parallel?.IsWriter ?? true) && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
                     SaveChecked(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
                 if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total);
                 if (epochEnd) break;
             }
         }
         return Result(step, losses, clock, ms, clusters, completed: true);
+    }
+
+    private void StartParallel(DataParallel parallel, Supernet supernet, IImageBatches train, long step)
+    {
+        parallel.CheckBatch(Options.BatchSize);
+        if (supernet.Weights.K > 1 && parallel.Group is not null && Options.KShot.SimplexPaths < parallel.Shards)
+            throw new ArgumentException($"K-shot simplex steps share their {Options.KShot.SimplexPaths} paths among {parallel.Shards} ranks; "
+                                        + "use at least as many simplex paths as ranks.");
+        parallel.CheckSameSettings([
+            ("space", SpaceCatalog.Describe(supernet.Space)), ("method", $"{Options.Sampling} K={supernet.Weights.K}"),
+            ("seed", Options.Seed.ToString(CultureInfo.InvariantCulture)), ("data size", train.Count.ToString(CultureInfo.InvariantCulture)),
+            ("training options", Options.Fingerprint()), ("resumed step", step.ToString(CultureInfo.InvariantCulture)),
+        ]);
+        // Same start everywhere, whatever each rank's initialization was.
+        parallel.BroadcastFromWriter(supernet.Parameters().Concat(supernet.Simplex?.Parameters() ?? []).ToArray(), "initial weights");
     }
 
     private static SupernetTrainingResult Result(long step, List<double> losses, Stopwatch clock, MomentumSeparation? ms, MomentumBuffers?[] clusters,
@@ -158,15 +178,22 @@ public sealed class SupernetTrainer
         {
             using var scope = TensorScope.Begin();
             using var mix = kshot?.MixFor(path, step); // K-shot: uniform during warm-up, the path's code after
-            var logits = supernet.Forward(x, path);
-            var loss = Functional.CrossEntropy(logits, y, o.LabelSmoothing);
-            var value = loss.ToDouble();
-            if (!double.IsFinite(value)) throw Diverged(step, $"the loss is {value}");
-            lossSum += value;
-            accSum += Functional.Accuracy(logits, y);
-            if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, step));
-            loss.Backward();
+            // Data-parallel: this process's shard(s) of the global batch, each loss scaled so the summed gradients are the mean.
+            var shards = Parallel?.ShardsOf(x, y) ?? [(x, y)];
+            foreach (var (xs, ys) in shards)
+            {
+                var logits = supernet.Forward(xs, path);
+                var loss = Functional.CrossEntropy(logits, ys, o.LabelSmoothing);
+                var value = loss.ToDouble();
+                if (!double.IsFinite(value)) throw Diverged(step, $"the loss is {value}");
+                lossSum += value / shards.Count;
+                accSum += Functional.Accuracy(logits, ys) / shards.Count;
+                if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, step));
+                if (Parallel is not null) loss = loss.Mul(Parallel.LossScale);
+                loss.Backward();
+            }
         }
+        Parallel?.SumGradients(parameters, $"gradients of step {step}");
         // The norm is computed anyway (without clipping, a bound no norm reaches): a non-finite one stops before the update.
         var norm = Gradients.ClipByGlobalNorm(parameters, o.GradientClipNorm ?? double.MaxValue);
         if (!double.IsFinite(norm)) throw Diverged(step, $"the gradient norm is {norm}");
