@@ -37,7 +37,11 @@ internal static class CodesCommand
             var prefix = p.GetValue(output)!;
             report.WriteSvg(prefix + ".svg", $"K-shot codes over {paths.Count} paths (K = {report.K})");
             report.WriteCsv(prefix + ".csv");
-            AnsiConsole.WriteLine($"spread (mean std of lambda_k over paths) {report.Spread:F4}; {report.Summary()}");
+            AnsiConsole.WriteLine(report.Summary());
+            AnsiConsole.WriteLine("mean code L1 distance by edit distance (decisions that differ): " + string.Join(", ",
+                report.CodeDistanceByEditDistance().Select((d, e) => (d, e)).Where(p => !double.IsNaN(p.d))
+                    .Select(p => FormattableString.Invariant($"{p.e}: {p.d:F3}"))));
+            if (report.CollapseWarning is { } warning) AnsiConsole.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
             AnsiConsole.WriteLine($"wrote {prefix}.svg and {prefix}.csv");
             return 0;
         });

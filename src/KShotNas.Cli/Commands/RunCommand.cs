@@ -46,7 +46,7 @@ internal static class RunCommand
                 Supernet = new SupernetTrainerOptions
                 {
                     Calr = true, MomentumSeparation = true, Epochs = p.GetValue(epochs),
-                    KShot = new KShotOptions { WarmupEpochs = 1, SimplexPaths = 4 },
+                    KShot = new KShotOptions { WarmupEpochs = 1, SimplexPaths = 4, SimplexGroupSize = 16 }, // 16 = batch / m: alternate every step, as before the fidelity options
                 },
                 Retrain = new ClassifierTrainerOptions { Epochs = p.GetValue(retrain) },
             };

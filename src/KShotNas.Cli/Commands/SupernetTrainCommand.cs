@@ -36,8 +36,9 @@ internal static class SupernetTrainCommand
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount, Description = "libtorch threads." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder." };
         var k = new Option<int>("--k") { Description = "K-shot NAS: number of supernets mixed per path (1: one-shot).", DefaultValueFactory = _ => 1 };
-        var warmup = new Option<int>("--warmup-epochs") { Description = "K-shot warm-up epochs with lambda = 1/K.", DefaultValueFactory = _ => 1 };
-        var simplexPaths = new Option<int>("--simplex-paths") { Description = "K-shot m: paths per simplex-net step.", DefaultValueFactory = _ => 16 };
+        var warmup = new Option<double?>("--warmup-epochs") { Description = "K-shot warm-up epochs with lambda = 1/K (fractions allowed; default: the seeds' 5/120 of the epochs)." };
+        var simplexPaths = new Option<int>("--simplex-paths") { Description = "K-shot m: paths per simplex-net update.", DefaultValueFactory = _ => 16 };
+        var simplexGroup = new Option<int>("--simplex-group") { Description = "K-shot images per path in a simplex-net update (seeds: 64), capped at the batch size.", DefaultValueFactory = _ => 64 };
         var tau = new Option<double>("--tau") { Description = "K-shot simplex-net softmax temperature.", DefaultValueFactory = _ => 0.3 };
         var widthReg = new Option<double>("--width-reg") { Description = "K-shot weight a of the width regularizer r_c.", DefaultValueFactory = _ => 1 };
         var simplexLr = new Option<double>("--simplex-lr") { Description = "K-shot simplex-net learning rate.", DefaultValueFactory = _ => 0.05 };
@@ -46,7 +47,7 @@ internal static class SupernetTrainCommand
         var command = new Command("supernet-train", "Train a supernet on half of the Fashion-MNIST training set and write a checkpoint.")
         {
             space, method, calr, gammaMax, ms, msEdges, msDecisions, untouched, fewShot, transfer, norm, epochs, batch, lr, minLr, clip, smoothing,
-            trainImages, seed, threads, dataDir, k, warmup, simplexPaths, tau, widthReg, simplexLr, output, resume,
+            trainImages, seed, threads, dataDir, k, warmup, simplexPaths, simplexGroup, tau, widthReg, simplexLr, output, resume,
         };
         command.SetAction((p, ct) =>
         {
@@ -61,7 +62,7 @@ internal static class SupernetTrainCommand
                 CheckpointPath = p.GetValue(output),
                 KShot = new KShotOptions
                 {
-                    WarmupEpochs = p.GetValue(warmup), SimplexPaths = p.GetValue(simplexPaths), WidthRegularization = p.GetValue(widthReg),
+                    WarmupEpochs = p.GetValue(warmup), SimplexPaths = p.GetValue(simplexPaths), SimplexGroupSize = p.GetValue(simplexGroup), WidthRegularization = p.GetValue(widthReg),
                     SimplexLearningRate = p.GetValue(simplexLr),
                 },
             };
@@ -97,6 +98,7 @@ internal static class SupernetTrainCommand
                     AnsiConsole.WriteLine($"{result.Steps} steps, {result.Duration.TotalSeconds:F1} s, final loss {result.StepLosses.TakeLast(20).DefaultIfEmpty(double.NaN).Average():F3}"
                         + (result.MsDecisions.Count > 0 ? $", MS decisions [{string.Join(",", result.MsDecisions)}]" : "")
                         + $"; checkpoint {path}");
+                    foreach (var warning in result.Warnings ?? []) AnsiConsole.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
                 }
             }
             return Task.FromResult(0);
@@ -104,6 +106,6 @@ internal static class SupernetTrainCommand
         return command;
     }
 
-    private static string Describe(SupernetProgress p) =>
+    private static string Describe(SupernetProgress p) => p.Warning is { } w ? $"WARNING {w}" :
         $"epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F3} acc {p.Accuracy:P1} lr {p.LearningRate:G3} {p.ImagesPerSecond:F0} img/s";
 }
