@@ -52,8 +52,9 @@ report() {
   local all=$work/report-scores
   rm -rf "$all"; mkdir -p "$all"
   cp docs/study/scores/spos-s*.csv docs/study/scores/kshot-k4-s*.csv "$dir"/scores/*.csv "$all"/
+  { cat docs/study/costs.csv; tail -n +2 $costs; } > $work/costs.csv
   "${cli[@]}" study-report --reference docs/study/reference.csv --runs docs/study/reference-runs.csv --space nb201:fashion-small \
-    --scores "$all" --out $dir/results.md --images $dir/images
+    --scores "$all" --costs $work/costs.csv --out $dir/results.md --images $dir/images
 }
 
 codes() {

@@ -104,7 +104,7 @@ public sealed class CodeReport
         CodeCollapse.OneVertex => FormattableString.Invariant(
             $"K-shot codes collapsed onto one supernet: over {Codes.Length} paths supernet {ArgMaxMean() + 1} carries {LargestMeanShare:P0} of the mean code (>= {OneVertexShare:P0}); the run is close to one-shot"),
         CodeCollapse.OneCode => FormattableString.Invariant(
-            $"K-shot codes collapsed to one code for all paths: the largest std of a lambda over {Codes.Length} paths is {MaxStd:F3} (< {OneCodeStd}); the codes do not tell paths apart"),
+            $"K-shot codes collapsed to one code for all paths: the largest std of a lambda over {Codes.Length} paths is {MaxStd:F4} (< {OneCodeStd}); the codes do not tell paths apart"),
         _ => null,
     };
 
