@@ -85,7 +85,7 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
         var supernetOptions = o.Supernet.Clone();
         supernetOptions.Seed = o.Seed;
         var result = new SupernetTrainer(supernetOptions).Fit(supernet, train,
-            new SyncProgress<SupernetProgress>(p => progress?.Report(new NasProgress("supernet", p.Step, p.TotalSteps, $"loss {p.Loss:F3}"))), cancellationToken);
+            new SyncProgress<SupernetProgress>(p => progress?.Report(new NasProgress("supernet", p.Step, p.TotalSteps, p.Warning ?? $"loss {p.Loss:F3}"))), cancellationToken);
         Record.SupernetLosses.AddRange(result.StepLosses);
         Record.Durations["supernet"] = clock.Elapsed;
 

@@ -131,7 +131,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         {
             Sampling = o.SupernetMethod, Calr = o.Calr, MomentumSeparation = o.MomentumSeparation, Epochs = o.SupernetEpochs,
             BatchSize = o.BatchSize, LearningRate = o.SupernetLearningRate,
-            KShot = new KShot.KShotOptions { WarmupEpochs = Math.Min(o.KShotWarmupEpochs, o.SupernetEpochs - 1), SimplexPaths = o.SimplexPaths },
+            KShot = new KShot.KShotOptions { WarmupEpochs = o.KShotWarmupEpochs, SimplexPaths = o.SimplexPaths, SimplexGroupSize = o.SimplexGroupSize },
         },
         Retrain = new ClassifierTrainerOptions { Recipe = o.RetrainRecipe, Epochs = o.RetrainEpochs, BatchSize = o.BatchSize, Seed = o.Seed },
     };

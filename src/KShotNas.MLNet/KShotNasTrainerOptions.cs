@@ -40,11 +40,14 @@ public sealed partial class KShotNasTrainer
         /// <summary>K-shot NAS: K supernets mixed per path by a simplex-net; 1 is plain one-shot training.</summary>
         public int K { get; set; } = 1;
 
-        /// <summary>K-shot: supernet epochs before the simplex-net starts (capped at one less than the epochs).</summary>
-        public int KShotWarmupEpochs { get; set; } = 1;
+        /// <summary>K-shot: epochs (fractions allowed) of uniform mixing before the simplex-net starts; null: the seeds' 5/120 of the run.</summary>
+        public double? KShotWarmupEpochs { get; set; }
 
-        /// <summary>K-shot: paths per simplex-net step (the batch is split into groups, one path each).</summary>
+        /// <summary>K-shot: paths per simplex-net update (m).</summary>
         public int SimplexPaths { get; set; } = 16;
+
+        /// <summary>K-shot: images per path in a simplex-net update (the seeds' 64; capped at the batch size).</summary>
+        public int SimplexGroupSize { get; set; } = 64;
 
         /// <summary>The complexity-aware learning-rate schedule (CaLR) for supernet training.</summary>
         public bool Calr { get; set; } = true;
@@ -130,8 +133,10 @@ public sealed partial class KShotNasTrainer
             Check(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "must name a column");
             Check(ImageShape is null || (ImageShape.Length == 3 && ImageShape.All(d => d > 0)), nameof(ImageShape), ImageShape is null ? null : string.Join("x", ImageShape), "must be [C, H, W] with positive sizes");
             Check(K >= 1, nameof(K), K, "must be at least 1");
-            Check(KShotWarmupEpochs >= 0, nameof(KShotWarmupEpochs), KShotWarmupEpochs, "must not be negative");
+            Check(KShotWarmupEpochs is null || (double.IsFinite(KShotWarmupEpochs.Value) && KShotWarmupEpochs >= 0 && KShotWarmupEpochs < SupernetEpochs),
+                nameof(KShotWarmupEpochs), KShotWarmupEpochs, "must be finite, not negative and below SupernetEpochs");
             Check(SimplexPaths >= 1, nameof(SimplexPaths), SimplexPaths, "must be at least 1");
+            Check(SimplexGroupSize >= 1, nameof(SimplexGroupSize), SimplexGroupSize, "must be at least 1");
             Check(SupernetEpochs >= 1, nameof(SupernetEpochs), SupernetEpochs, "must be at least 1");
             Check(BatchSize >= 2, nameof(BatchSize), BatchSize, "must be at least 2 (batch statistics)");
             Check(double.IsFinite(SupernetLearningRate) && SupernetLearningRate > 0, nameof(SupernetLearningRate), SupernetLearningRate, "must be finite and positive");

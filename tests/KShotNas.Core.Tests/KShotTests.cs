@@ -144,7 +144,7 @@ public sealed class KShotTests : IDisposable
             var before = new CodeReport(net.Simplex!, paths);
             var result = new SupernetTrainer(new SupernetTrainerOptions
             {
-                Epochs = 2, BatchSize = 64, Seed = 2, KShot = new KShotOptions { WarmupEpochs = 1, SimplexPaths = 4 },
+                Epochs = 2, BatchSize = 64, Seed = 2, KShot = new KShotOptions { WarmupEpochs = 1, SimplexPaths = 4, SimplexGroupSize = 16 },
             }).Fit(net, train);
             Assert.Equal(200, result.Steps);
             var after = new CodeReport(net.Simplex!, paths);

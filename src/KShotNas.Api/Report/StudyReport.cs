@@ -14,6 +14,7 @@ public static class StudyReport
         ("spos", "SPOS (= K-shot K=1)"), ("spos-calr", "SPOS + CaLR"), ("spos-ms", "SPOS + MS"), ("spos-calr-ms", "SPOS + CaLR + MS"),
         ("fairnas", "FairNAS"), ("fairnas-calr-ms", "FairNAS + CaLR + MS"), ("fsnas", "FSNAS"), ("fsnas-calr-ms", "FSNAS + CaLR + MS"),
         ("kshot-k2", "K-shot K=2"), ("kshot-k4", "K-shot K=4"), ("kshot-k8", "K-shot K=8"), ("kshot-k8-calr-ms", "K-shot K=8 + CaLR + MS"),
+        ("kshot-k4-fid", "K-shot K=4, seeds' groups and warm-up (issue 14)"),
     ];
 
     private static readonly string[] SeedColors = ["#1f4e8c", "#c0392b", "#27ae60", "#8e44ad"];

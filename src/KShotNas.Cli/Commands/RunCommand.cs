@@ -56,7 +56,9 @@ internal static class RunCommand
             var options = new KShotNasTrainer.Options
             {
                 Space = SpaceCatalog.Describe(space), K = p.GetValue(k), SupernetMethod = PathSampling.Spos, Calr = true, MomentumSeparation = true,
-                SupernetEpochs = p.GetValue(epochs), KShotWarmupEpochs = 1, SimplexPaths = 4, SearchBudget = p.GetValue(budget), MaxFlops = limit,
+                SupernetEpochs = p.GetValue(epochs), KShotWarmupEpochs = 1, SimplexPaths = 4,
+                SimplexGroupSize = 16, // 16 = batch / m: supernet and simplex-net steps alternate every step
+                SearchBudget = p.GetValue(budget), MaxFlops = limit,
                 ValidationFraction = 0.5, ScoringImages = 512, RetrainEpochs = p.GetValue(retrain), Threads = threadCount, Seed = p.GetValue(seed),
                 CancellationToken = ct,
             };

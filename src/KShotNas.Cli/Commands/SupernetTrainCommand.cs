@@ -39,8 +39,9 @@ internal static class SupernetTrainCommand
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0, Description = "Seed." };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount, Description = "libtorch threads." };
         var k = new Option<int>("--k") { Description = "K-shot NAS: number of supernets mixed per path (1: one-shot).", DefaultValueFactory = _ => 1 };
-        var warmup = new Option<int>("--warmup-epochs") { Description = "K-shot warm-up epochs with lambda = 1/K.", DefaultValueFactory = _ => 1 };
-        var simplexPaths = new Option<int>("--simplex-paths") { Description = "K-shot m: paths per simplex-net step.", DefaultValueFactory = _ => 16 };
+        var warmup = new Option<double?>("--warmup-epochs") { Description = "K-shot warm-up epochs with lambda = 1/K (fractions allowed; default: the seeds' 5/120 of the epochs)." };
+        var simplexPaths = new Option<int>("--simplex-paths") { Description = "K-shot m: paths per simplex-net update.", DefaultValueFactory = _ => 16 };
+        var simplexGroup = new Option<int>("--simplex-group") { Description = "K-shot images per path in a simplex-net update (seeds: 64), capped at the batch size.", DefaultValueFactory = _ => 64 };
         var tau = new Option<double>("--tau") { Description = "K-shot simplex-net softmax temperature.", DefaultValueFactory = _ => 0.3 };
         var widthReg = new Option<double>("--width-reg") { Description = "K-shot weight a of the width regularizer r_c.", DefaultValueFactory = _ => 1 };
         var simplexLr = new Option<double>("--simplex-lr") { Description = "K-shot simplex-net learning rate.", DefaultValueFactory = _ => 0.05 };
@@ -50,7 +51,7 @@ internal static class SupernetTrainCommand
         var command = new Command("supernet-train", "Train a supernet on half of the Fashion-MNIST training set and write a checkpoint.")
         {
             space, method, calr, gammaMax, ms, msEdges, msDecisions, untouched, fewShot, transfer, norm, epochs, batch, lr, minLr, clip, smoothing,
-            trainImages, seed, threads, k, warmup, simplexPaths, tau, widthReg, simplexLr, output, resume, checkpointEvery,
+            trainImages, seed, threads, k, warmup, simplexPaths, simplexGroup, tau, widthReg, simplexLr, output, resume, checkpointEvery,
         };
         var distributed = new DistributedOptions(); // --batch-size is then the global batch, split over the ranks
         distributed.AddTo(command);
@@ -67,8 +68,9 @@ internal static class SupernetTrainCommand
             OptionChecks.AtLeast("--ms-edges", p.GetValue(msEdges), 1);
             CliChecks.AtLeast("--train-images", p.GetValue(trainImages), 1);
             OptionChecks.AtLeast("--k", p.GetValue(k), 1);
-            OptionChecks.AtLeast("--warmup-epochs", p.GetValue(warmup), 0);
+            if (p.GetValue(warmup) is { } warmupEpochs) OptionChecks.NonNegative("--warmup-epochs", warmupEpochs);
             OptionChecks.AtLeast("--simplex-paths", p.GetValue(simplexPaths), 1);
+            OptionChecks.AtLeast("--simplex-group", p.GetValue(simplexGroup), 1);
             OptionChecks.Positive("--tau", p.GetValue(tau));
             OptionChecks.NonNegative("--width-reg", p.GetValue(widthReg));
             OptionChecks.Positive("--simplex-lr", p.GetValue(simplexLr));
@@ -87,7 +89,7 @@ internal static class SupernetTrainCommand
                 CheckpointPath = path, CheckpointEvery = p.GetValue(checkpointEvery),
                 KShot = new KShotOptions
                 {
-                    WarmupEpochs = p.GetValue(warmup), SimplexPaths = p.GetValue(simplexPaths), WidthRegularization = p.GetValue(widthReg),
+                    WarmupEpochs = p.GetValue(warmup), SimplexPaths = p.GetValue(simplexPaths), SimplexGroupSize = p.GetValue(simplexGroup), WidthRegularization = p.GetValue(widthReg),
                     SimplexLearningRate = p.GetValue(simplexLr),
                 },
             };
@@ -134,6 +136,7 @@ internal static class SupernetTrainCommand
                     if (group is not null) // one plain line (never wrapped): benchmarks/distributed.sh reads it
                         Console.WriteLine($"rank {group.Rank}/{group.WorldSize}: {group.CommunicationTime.TotalSeconds:F2} s of {result.Duration.TotalSeconds:F2} s "
                                           + $"in {group.Collectives} collectives; gradient bucket {group.LastGradientElements} floats");
+                    foreach (var warning in result.Warnings ?? []) AnsiConsole.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
                 }
             }
             return Task.FromResult(0);
@@ -155,6 +158,6 @@ internal static class SupernetTrainCommand
         saved.EnsureSameAs(now, path);
     }
 
-    private static string Describe(SupernetProgress p) =>
+    private static string Describe(SupernetProgress p) => p.Warning is { } w ? $"WARNING {w}" :
         $"epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F3} acc {p.Accuracy:P1} lr {p.LearningRate:G3} {p.ImagesPerSecond:F0} img/s";
 }

@@ -67,7 +67,7 @@ public sealed class SupernetTrainer
         // K = 1 is exactly one-shot training: no simplex-net, no simplex steps.
         using var kshot = supernet.Weights.K > 1
             ? new KShotController(supernet, o.KShot, new PathSampler(space, PathSampling.Spos, fixedDecisions: o.FixedDecisions),
-                (long)o.KShot.WarmupEpochs * stepsPerEpoch)
+                o.KShot.WarmupSteps(o.Epochs, stepsPerEpoch), o.BatchSize)
             : null;
         try
         {
@@ -99,6 +99,7 @@ public sealed class SupernetTrainer
         var clock = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
         var losses = new List<double>();
+        var warnings = new List<string>();
         double lossSum = 0, accSum = 0, lr = 0; // lr: of the last supernet step (a K-shot simplex step has none)
         int windowSteps = 0;
         supernet.Train();
@@ -139,11 +140,21 @@ public sealed class SupernetTrainer
                 var epochEnd = step % stepsPerEpoch == 0;
                 if (o.CheckpointPath is not null && (Parallel?.IsWriter ?? true) && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
                     SaveChecked(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
-                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total);
+                if ((epochEnd || step == total) && kshot is not null) CheckCodes(kshot, step, epoch, total, lr, progress, warnings);
+                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total, warnings);
                 if (epochEnd) break;
             }
         }
-        return Result(step, losses, clock, ms, clusters, completed: true);
+        return Result(step, losses, clock, ms, clusters, completed: true, warnings);
+    }
+
+    /// <summary>K-shot: a collapsed simplex-net (one code for all, or one vertex) is reported, not silently trained on.</summary>
+    private void CheckCodes(KShotController kshot, long step, int epoch, long total, double lr, IProgress<SupernetProgress>? progress, List<string> warnings)
+    {
+        if (!Options.KShot.CheckCollapse || !kshot.WarmedUp(step) || warnings.Count > 0 && warnings[^1].StartsWith($"step {step}:", StringComparison.Ordinal)) return;
+        if (kshot.ProbeCodes().CollapseWarning is not { } warning) return;
+        warnings.Add($"step {step}: {warning}");
+        progress?.Report(new SupernetProgress(epoch + 1, Options.Epochs, step, total, double.NaN, double.NaN, lr, 0, warnings[^1]));
     }
 
     private void StartParallel(DataParallel parallel, Supernet supernet, IImageBatches train, long step)
@@ -162,8 +173,8 @@ public sealed class SupernetTrainer
     }
 
     private static SupernetTrainingResult Result(long step, List<double> losses, Stopwatch clock, MomentumSeparation? ms, MomentumBuffers?[] clusters,
-        bool completed) =>
-        new(step, losses, clock.Elapsed, ms?.Decisions ?? [], clusters.Sum(c => c?.ElementCount ?? 0), completed);
+        bool completed, List<string> warnings) =>
+        new(step, losses, clock.Elapsed, ms?.Decisions ?? [], clusters.Sum(c => c?.ElementCount ?? 0), completed, warnings);
 
     private (double Loss, double Accuracy, double Lr) Step(RunState state, int cluster, IReadOnlyList<Architecture> paths, long step, Tensor x, Tensor y)
     {
@@ -224,7 +235,7 @@ public sealed class SupernetTrainer
     {
         var path = Options.CheckpointPath;
         if (path is null) return new RunInterruptedException($"training interrupted at step {step}; no checkpoint path was set.", ct);
-        if (_lastGoodCheckpoint != path || _lastGoodStep != step)
+        if ((Parallel?.IsWriter ?? true) && (_lastGoodCheckpoint != path || _lastGoodStep != step))
             SaveChecked(path, state.Supernet, state.Clusters, state.Ms, step, rng, state.KShot);
         return new RunInterruptedException($"training interrupted at step {step}; checkpoint written to {path}; continue with --resume.", ct);
     }
@@ -240,7 +251,7 @@ public sealed class SupernetTrainer
             if (clusters[c] is { } set)
                 for (var i = 0; i < set.Buffers.Count; i++) tensors[$"momentum/{c}/{i}"] = set.Buffers.Tensors[i];
         tensors["torch_rng"] = TorchRuntime.GetRngState();
-        SupernetFile.Save(path, supernet, tensors, new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
             ["step"] = step.ToString(CultureInfo.InvariantCulture),
@@ -248,7 +259,9 @@ public sealed class SupernetTrainer
             ["ms_decisions"] = string.Join(",", ms?.Decisions ?? []),
             ["options"] = Options.Fingerprint(),
             ["config"] = _config.ToJson(),
-        });
+        };
+        kshot?.Save(tensors, metadata); // a simplex-net update may be half done
+        SupernetFile.Save(path, supernet, tensors, metadata);
     }
 
     private (long Step, CheckpointableRandom Rng) Restore(string path, Supernet supernet, Sgd sgd, MomentumBuffers?[] clusters, MomentumSeparation? ms,
@@ -273,6 +286,7 @@ public sealed class SupernetTrainer
             using var noGrad = NoGradScope.Begin();
             var buffers = kshot.Buffers!.Buffers.Tensors;
             for (var i = 0; i < buffers.Count; i++) buffers[i].CopyFrom(file.Tensors[$"simplex_momentum/{i}"]);
+            kshot.Restore(file.Tensors, meta);
         }
         for (var c = 0; c < clusters.Length; c++)
         {

@@ -88,9 +88,10 @@ public sealed class SupernetTrainerOptions
         + $"{GradientClipNorm}|{LabelSmoothing}|{Seed}|{string.Join(",", (FixedDecisions ?? new Dictionary<int, int>()).Select(kv => $"{kv.Key}={kv.Value}"))}|{KShot.Fingerprint()}";
 }
 
-/// <summary>A progress report of supernet training.</summary>
+/// <summary>A progress report of supernet training; <paramref name="Warning"/> is set on a report that carries a warning
+/// (e.g. a collapsed K-shot simplex-net), whose loss and accuracy are NaN.</summary>
 public sealed record SupernetProgress(int Epoch, int Epochs, long Step, long TotalSteps, double Loss, double Accuracy, double LearningRate,
-    double ImagesPerSecond);
+    double ImagesPerSecond, string? Warning = null);
 
 /// <summary>The outcome of supernet training.</summary>
 /// <param name="Steps">Steps done in total (including those before a resume).</param>
@@ -99,5 +100,6 @@ public sealed record SupernetProgress(int Epoch, int Epochs, long Step, long Tot
 /// <param name="MsDecisions">The MS decisions used (empty without MS).</param>
 /// <param name="MomentumElements">Scalars held by all momentum buffer sets (the memory MS adds shows here).</param>
 /// <param name="Completed">False when stopped early by <see cref="SupernetTrainerOptions.StopAtStep"/>.</param>
+/// <param name="Warnings">Warnings raised during this call (e.g. a collapsed K-shot simplex-net), each prefixed by its step.</param>
 public sealed record SupernetTrainingResult(long Steps, IReadOnlyList<double> StepLosses, TimeSpan Duration, IReadOnlyList<int> MsDecisions,
-    long MomentumElements, bool Completed);
+    long MomentumElements, bool Completed, IReadOnlyList<string>? Warnings = null);
