@@ -14,6 +14,11 @@ public static class Fixtures
     {
         var dir = Path.Combine(Path.GetTempPath(), "kshotnas-cli-tests", "shared-" + Environment.ProcessId);
         Directory.CreateDirectory(dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException) { }
+        };
         var runner = new CliRunner();
         var path = Path.Combine(dir, "tiny.safetensors");
         var r = runner.Run(["supernet-train", .. TinyTraining, "--epochs", "1", "--out", path]);
