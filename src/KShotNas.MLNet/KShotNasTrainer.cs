@@ -71,9 +71,9 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         {
             o.Progress?.Report(p);
             var percent = p.Total == 0 ? 100 : 100 * p.Done / p.Total;
+            // One log line per stage change and per 10 % of a stage.
             if (p.Stage != lastStage || percent >= lastPercent + 10 || p.Done == p.Total)
             {
-                if (p.Stage != lastStage) lastPercent = -10;
                 lastStage = p.Stage;
                 lastPercent = percent;
                 Log($"{p.Stage} {p.Done}/{p.Total} {p.Detail}");
