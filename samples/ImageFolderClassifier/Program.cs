@@ -24,7 +24,7 @@ var nas = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Opti
 {
     LabelColumnName = "Label", FeatureColumnName = "Features",
     MaxFlops = 3_000_000,                        // hard limit of the search: multiply-accumulates per image
-    SupernetEpochs = 2, SearchBudget = 30, RetrainEpochs = 3,
+    SupernetEpochs = 3, SearchBudget = 60, RetrainEpochs = 10,
     SupernetMethod = KShotNas.Training.PathSampling.Spos,
 });
 var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
