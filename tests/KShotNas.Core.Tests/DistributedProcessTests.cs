@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
+using KShotNas.Torch.Distributed;
 using KShotNas.Torch.Serialization;
 
 namespace KShotNas.Core.Tests;
@@ -81,7 +82,7 @@ public sealed class DistributedProcessTests : IDisposable
         // 512 images, global batch 64: 8 steps an epoch, a checkpoint at each epoch end; progress every 20 steps.
         string[] Args(bool resume) => ["supernet-train", "--train-images", "512", "--epochs", "3", "--threads", "1", "--dist-timeout", "20",
             "--out", ckpt, .. resume ? new[] { "--resume" } : []];
-        var port = DistributedTrainingTests.FreePort();
+        var port = LaunchSettings.FreeLoopbackPort();
         using (var rank0 = new Cli(Args(false), Rank(0, port)))
         using (var rank1 = new Cli(Args(false), Rank(1, port)))
         {
@@ -97,7 +98,7 @@ public sealed class DistributedProcessTests : IDisposable
             Assert.Contains("gradient all-reduce", rank0.Output);
         }
         using (var file = SafeTensors.Load(ckpt)) Assert.Equal("16", file.Metadata["step"]); // rank 0's epoch-2 checkpoint is intact
-        port = DistributedTrainingTests.FreePort();
+        port = LaunchSettings.FreeLoopbackPort();
         using var again0 = new Cli(Args(true), Rank(0, port));
         using var again1 = new Cli(Args(true), Rank(1, port));
         Assert.Equal(0, again0.Wait(TimeSpan.FromSeconds(90)));

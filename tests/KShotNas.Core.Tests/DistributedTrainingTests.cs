@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using KShotNas.Data;
 using KShotNas.Distributed;
 using KShotNas.Evaluation;
@@ -43,19 +41,11 @@ public sealed class DistributedTrainingTests : IDisposable
     private static float MaxDifference(float[][] a, float[][] b) =>
         a.Zip(b).Max(p => p.First.Zip(p.Second).Select(x => Math.Abs(x.First - x.Second)).DefaultIfEmpty(0).Max());
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     /// <summary>Runs <paramref name="body"/> as ranks 0 and 1 on two threads; rethrows a rank's failure.</summary>
     internal static T[] TwoRanks<T>(Func<ProcessGroup, T> body, double timeoutSeconds = 30)
     {
-        var port = FreePort();
+        var port = LaunchSettings.FreeLoopbackPort();
         var tasks = Enumerable.Range(0, 2).Select(r => Task.Factory.StartNew(() =>
         {
             using var group = ProcessGroup.Create("127.0.0.1", port, r, 2, TimeSpan.FromSeconds(timeoutSeconds));

@@ -9,19 +9,11 @@ namespace KShotNas.Torch.Tests;
 /// <summary>c10d collectives through the shim, two ranks on loopback (one thread each, each its own process group).</summary>
 public sealed class ProcessGroupTests
 {
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     /// <summary>Runs <paramref name="body"/> as ranks 0..world-1 on threads; returns each rank's result or exception.</summary>
     internal static (T? Result, Exception? Error)[] RunRanks<T>(int world, Func<ProcessGroup, T> body, double timeoutSeconds = 20)
     {
-        var port = FreePort();
+        var port = LaunchSettings.FreeLoopbackPort();
         var tasks = Enumerable.Range(0, world).Select(r => Task.Factory.StartNew(() =>
         {
             using var group = ProcessGroup.Create("127.0.0.1", port, r, world, TimeSpan.FromSeconds(timeoutSeconds));
@@ -127,7 +119,7 @@ public sealed class ProcessGroupTests
         blocker.Stop();
 
         var clock = Stopwatch.StartNew();
-        var unreachable = Assert.Throws<TorchException>(() => ProcessGroup.Create("127.0.0.1", FreePort(), 1, 2, TimeSpan.FromSeconds(2)));
+        var unreachable = Assert.Throws<TorchException>(() => ProcessGroup.Create("127.0.0.1", LaunchSettings.FreeLoopbackPort(), 1, 2, TimeSpan.FromSeconds(2)));
         Assert.Contains("rank 1 could not reach the master at 127.0.0.1:", unreachable.Message);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), $"took {clock.Elapsed}");
     }

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using KShotNas.Torch.Distributed;
 
 namespace KShotNas.Cli.Commands;
 
@@ -29,7 +28,7 @@ internal static class LaunchCommand
             var n = p.GetValue(nproc);
             if (n < 1) throw new ArgumentException($"--nproc must be at least 1, got {n}.");
             var args = p.GetValue(rest)!;
-            var masterPort = p.GetValue(port) ?? FreePort();
+            var masterPort = p.GetValue(port) ?? LaunchSettings.FreeLoopbackPort();
             var isKshotnas = root.Subcommands.Any(c => c.Name == args[0]);
             var processes = new List<Process>();
             try
@@ -94,13 +93,4 @@ internal static class LaunchCommand
         return process;
     }
 
-    /// <summary>A port free right now on loopback (the OS picks it).</summary>
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

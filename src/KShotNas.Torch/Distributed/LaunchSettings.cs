@@ -12,6 +12,16 @@ public sealed record LaunchSettings(int Rank, int WorldSize, string MasterAddres
     /// <summary>Default bound on the rendezvous and on every collective: a dead or hung rank stops the others within it.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>A TCP port free right now on loopback (the OS picks it), for a local launch's rendezvous.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     /// <summary>True when more than one process takes part.</summary>
     public bool IsDistributed => WorldSize > 1;
 
