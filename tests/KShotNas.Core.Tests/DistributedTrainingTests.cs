@@ -27,12 +27,22 @@ public sealed class DistributedTrainingTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
+    private static readonly object InitLock = new();
+
+    /// <summary>
+    /// The same initial weights every time. The two ranks of <see cref="TwoRanks"/> are threads of one process sharing
+    /// libtorch's global generator, so initializations are serialized: a rank reseeding mid-way through the other's
+    /// initialization would otherwise change rank 0's weights (which it then broadcasts) at random.
+    /// </summary>
     private static Nb201Supernet Net(int k = 1)
     {
-        TorchRuntime.ManualSeed(3);
-        var net = new Nb201Supernet(Tiny, k);
-        if (k > 1) net.Simplex = new SimplexNet(net.Space, k);
-        return net;
+        lock (InitLock)
+        {
+            TorchRuntime.ManualSeed(3);
+            var net = new Nb201Supernet(Tiny, k);
+            if (k > 1) net.Simplex = new SimplexNet(net.Space, k);
+            return net;
+        }
     }
 
     private static float[][] Weights(Supernet net) =>
