@@ -73,12 +73,8 @@ public sealed class DataSource
         var ml = new MLContext(0);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(LoadView(ml, DataSplit.Train));
         var view = keys.Transform(LoadView(ml, split));
-        var features = view.Schema["Features"];
-        var label = view.Schema["Label"];
-        var dims = ((VectorDataViewType)features.Type).Dimensions;
-        var classes = (int)((KeyDataViewType)label.Type).Count;
-        var layout = new ColumnLayout(features, label, dims.Length == 3 ? [dims[0], dims[1], dims[2]] : [1, dims[0], dims[1]], classes,
-            Enumerable.Range(0, classes).Select(i => i.ToString()).ToArray());
+        // The trainer's own schema check derives the image shape, classes and class names from the columns.
+        var layout = InputSchema.Check(view.Schema, new KShotNasTrainer.Options());
         var (data, statistics, _) = RowReader.ReadAll(view, layout, split.ToString().ToLowerInvariant());
         _trainStatistics ??= split == DataSplit.Train ? statistics : RowReader.ReadAll(keys.Transform(LoadView(ml, DataSplit.Train)), layout, "training").Statistics;
         _trainStatistics.ApplyInPlace(data.Images);
