@@ -33,6 +33,11 @@ public sealed class KShotNasOptions
     public int Threads { get; set; } = Environment.ProcessorCount;
     /// <summary>Seed of initialization, sampling and search.</summary>
     public ulong Seed { get; set; }
+    /// <summary>
+    /// An architecture (the space's text form) to retrain as it is: no supernet, no search. Null (the default) searches.
+    /// Used to retrain a known cell with exactly the recipe a search would have used (e.g. the pick check in docs/study/).
+    /// </summary>
+    public string? Architecture { get; set; }
 }
 
 /// <summary>A stage of <see cref="KShotNasEstimator.Fit"/> and its progress, for IProgress reporting.</summary>
@@ -80,6 +85,8 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
             throw new ArgumentException($"Space {o.Space} takes {c}x{h}x{w} images and {classes} classes; the data has "
                                         + $"{string.Join("x", train.ImageShape)} images and {train.Classes} classes.");
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (o.Architecture is { } fixedArchitecture)
+            return Retrain(space, space.Parse(fixedArchitecture), null, train, validation, progress, cancellationToken);
         using var supernet = SupernetFile.Create(space, o.K);
         if (o.K > 1) supernet.Simplex = new SimplexNet(space, o.K);
         var supernetOptions = o.Supernet.Clone();
@@ -99,9 +106,16 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
             Record.Codes = new CodeReport(simplex, report.Candidates.Select(x => space.Parse(x.Arch)).ToList());
         Record.Durations["search"] = clock.Elapsed;
 
-        clock.Restart();
+        return Retrain(space, space.Parse(report.Best.Arch), report, train, validation, progress, cancellationToken);
+    }
+
+    private KShotNasModel Retrain(SearchSpace space, Architecture architecture, SearchResult? report, IImageBatches train, ImageDataset validation,
+        IProgress<NasProgress>? progress, CancellationToken cancellationToken)
+    {
+        var o = Options;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         TorchRuntime.ManualSeed(o.Seed + 1);
-        var network = new StandaloneNetwork(space, space.Parse(report.Best.Arch));
+        var network = new StandaloneNetwork(space, architecture);
         try
         {
             Record.ValidationAccuracy = new ClassifierTrainer(o.Retrain).Fit(network, train, validation, new SyncProgress<TrainingProgress>(p =>

@@ -22,6 +22,7 @@ root.Subcommands.Add(StudyCommands.Reference());
 root.Subcommands.Add(StudyCommands.Summary());
 root.Subcommands.Add(StudyCommands.Report());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(PickCheckCommand.Create());
 root.Subcommands.Add(ExportImagesCommand.Create());
 root.Subcommands.Add(LaunchCommand.Create(root));
 

@@ -22,7 +22,10 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
     private readonly Options _options;
 
     /// <summary>Creates the trainer; prefer <c>mlContext.MulticlassClassification.Trainers.KShotNas(...)</c>.</summary>
-    public KShotNasTrainer(MLContext mlContext, Options options) : this((IHostEnvironment)mlContext, options) { }
+    // The context's own environment (behind its catalogs) carries MLContext.Log and CancelExecution; the MLContext object
+    // itself does not implement ICancelable.
+    public KShotNasTrainer(MLContext mlContext, Options options)
+        : this(MLContextAccess.EnvironmentOf((mlContext ?? throw new ArgumentNullException(nameof(mlContext))).MulticlassClassification.Trainers), options) { }
 
     internal KShotNasTrainer(IHostEnvironment env, Options options)
     {
@@ -43,6 +46,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         var layout = InputSchema.Check(input.Schema, o);
         if (o.ValidationData is { } validation) InputSchema.CheckValidation(validation.Schema, layout, o);
         var space = SpaceFor(layout, o);
+        CheckArchitecture(space, o);
         var ml = _env as MLContext ?? new MLContext(o.Seed);
         var host = _env.Register("KShotNas");
         using var channel = host.Start("Fit");
@@ -91,7 +95,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         var chain = PredictionChain.Fit(ml, input, onnx, layout, o);
         var profile = space.Profile(model.Architecture);
         LastResult = new KShotNasFitResult(SpaceCatalog.Describe(space), model.ArchitectureText, profile.Params, profile.Flops,
-            model.SearchReport!, pipeline.Record, onnx, data.Normalization.Mean, data.Normalization.Std, layout.ClassNames,
+            model.SearchReport, pipeline.Record, onnx, data.Normalization.Mean, data.Normalization.Std, layout.ClassNames,
             data.Train.Count, data.Validation.Count, data.Streaming, pipeline.Record.ValidationAccuracy, clock.Elapsed, pipelineOptions);
         Log($"found {model.ArchitectureText} ({profile.Params:N0} params, {profile.Flops:N0} FLOPs), validation accuracy "
             + $"{pipeline.Record.ValidationAccuracy:P2}, {clock.Elapsed.TotalSeconds:F0} s");
@@ -123,9 +127,26 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         return space;
     }
 
+    // A fixed architecture must parse and respect the hard limits; checked before any data is read.
+    private static void CheckArchitecture(SearchSpace space, Options o)
+    {
+        if (o.Architecture is not { } text) return;
+        Architecture a;
+        try { a = space.Parse(text); }
+        catch (ArchitectureFormatException e)
+        {
+            throw new ArgumentException($"Architecture '{text}' is not an architecture of space '{SpaceCatalog.Describe(space)}': {e.Message}", nameof(o), e);
+        }
+        var profile = space.Profile(a);
+        if (o.MaxFlops is { } f && profile.Flops > f)
+            throw new ArgumentException($"Architecture '{text}' has {profile.Flops:N0} FLOPs, over MaxFlops {f:N0}.", nameof(o));
+        if (o.MaxParameters is { } n && profile.Params > n)
+            throw new ArgumentException($"Architecture '{text}' has {profile.Params:N0} parameters, over MaxParameters {n:N0}.", nameof(o));
+    }
+
     private static KShotNasOptions PipelineOptions(SearchSpace space, Options o) => new()
     {
-        Space = SpaceCatalog.Describe(space), K = o.K, Strategy = o.SearchStrategy, SearchBudget = o.SearchBudget,
+        Space = SpaceCatalog.Describe(space), Architecture = o.Architecture, K = o.K, Strategy = o.SearchStrategy, SearchBudget = o.SearchBudget,
         Constraints = new SearchConstraints(o.MaxFlops, o.MaxParameters), ScoringImages = o.ScoringImages, Threads = o.Threads, Seed = (ulong)o.Seed,
         Supernet = new SupernetTrainerOptions
         {

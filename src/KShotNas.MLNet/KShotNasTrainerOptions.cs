@@ -64,6 +64,13 @@ public sealed partial class KShotNasTrainer
         /// <summary>Peak learning rate of supernet training (SGD, cosine or CaLR).</summary>
         public double SupernetLearningRate { get; set; } = 0.025;
 
+        /// <summary>
+        /// An architecture in the space's text form to retrain as it is, skipping the supernet and the search (null, the
+        /// default: search). Everything else (split, normalization, retraining recipe, ONNX, chain) is as after a search,
+        /// so a known cell can be compared with a search's pick under the same recipe. It must satisfy MaxFlops/MaxParameters.
+        /// </summary>
+        public string? Architecture { get; set; }
+
         /// <summary>Search strategy: random, exhaustive, evolution, regularized-evolution or nsga2.</summary>
         public string SearchStrategy { get; set; } = "evolution";
 

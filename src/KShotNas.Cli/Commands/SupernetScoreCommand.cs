@@ -26,9 +26,14 @@ internal static class SupernetScoreCommand
         var batch = new Option<int>("--eval-batch") { Description = "Evaluation batch size.", DefaultValueFactory = _ => 2048 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount, Description = "libtorch threads." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0, Description = "Seed of --sample." };
+        var norm = new Option<SupernetNorm?>("--norm")
+        {
+            Description = "Batch norm at scoring: BatchStatistics (of each evaluation batch) or Recalibrated (running statistics "
+                          + "recalibrated per path on 8 x 256 training images); default the checkpoint's own mode.",
+        };
         var command = new Command("supernet-score", "Score architectures with a supernet checkpoint on the ranking half of Fashion-MNIST.")
         {
-            checkpoint, archs, all, sample, output, images, batch, threads, seed,
+            checkpoint, archs, all, sample, output, images, batch, threads, seed, norm,
         };
         var distributed = new DistributedOptions(); // each rank scores a slice of the list; rank 0 writes the CSV
         distributed.AddTo(command);
@@ -41,7 +46,7 @@ internal static class SupernetScoreCommand
             var outPath = OptionChecks.WritableFile("--out", p.GetValue(output));
             using var runLock = distributed.LockOutput(p, outPath, isFolder: false);
             CliChecks.TorchThreads(p.GetValue(threads));
-            using var supernet = SupernetFile.Load(checkpointPath);
+            using var supernet = SupernetFile.Load(checkpointPath, p.GetValue(norm));
             var space = supernet.Space;
             var source = CliData.Source(p);
             var list = Architectures(space, p.GetValue(archs), p.GetValue(all), p.GetValue(sample), p.GetValue(seed));

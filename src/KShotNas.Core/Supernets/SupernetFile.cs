@@ -56,8 +56,13 @@ public static class SupernetFile
         return fewShotSplit >= 0 ? new FewShotSupernet(space, fewShotSplit, One, norm) : One();
     }
 
-    /// <summary>Reads a supernet (structure and weights) from a supernet file or training checkpoint.</summary>
-    public static Supernet Load(string path)
+    /// <summary>
+    /// Reads a supernet (structure and weights) from a supernet file or training checkpoint. <paramref name="norm"/>
+    /// evaluates it with another batch-norm mode than it was trained with: the weights are the same (training always
+    /// normalizes with batch statistics), only the running statistics differ, and a recalibrated supernet fills them per
+    /// path before scoring, so a batch-statistics checkpoint can be scored with recalibration and vice versa.
+    /// </summary>
+    public static Supernet Load(string path, SupernetNorm? norm = null)
     {
         using var file = SafeTensors.Load(path);
         var m = file.Metadata;
@@ -66,11 +71,27 @@ public static class SupernetFile
                                            + "retrain the supernet (or use the KShotNas version that wrote it).");
         foreach (var key in new[] { "space_config", "k", "norm", "few_shot_split" })
             if (!m.ContainsKey(key)) throw new InvalidDataException($"{path} is not a KShotNas supernet file (metadata '{key}' missing).");
+        var trained = Enum.Parse<SupernetNorm>(m["norm"]);
         var supernet = Create(SpaceCatalog.Create(m["space_config"]), int.Parse(m["k"], CultureInfo.InvariantCulture),
-            Enum.Parse<SupernetNorm>(m["norm"]), int.Parse(m["few_shot_split"], CultureInfo.InvariantCulture));
+            norm ?? trained, int.Parse(m["few_shot_split"], CultureInfo.InvariantCulture));
         try
         {
-            supernet.LoadStateDict(Weights(file));
+            var weights = Weights(file);
+            if ((norm ?? trained) == trained)
+            {
+                supernet.LoadStateDict(weights);
+            }
+            else
+            {
+                // Only the norm sites' running statistics may be missing or left over; every weight must match.
+                static bool IsStatistic(string name) => name.Contains("norms.", StringComparison.Ordinal);
+                var own = supernet.StateDict();
+                var missing = own.Keys.Where(k => !weights.ContainsKey(k) && !IsStatistic(k)).ToList();
+                var extra = weights.Keys.Where(k => !own.ContainsKey(k) && !IsStatistic(k)).ToList();
+                if (missing.Count > 0 || extra.Count > 0)
+                    throw new InvalidDataException($"{path}: weights do not match the supernet ({missing.Count} missing, {extra.Count} unexpected).");
+                supernet.LoadStateDict(weights, strict: false);
+            }
             if (m.TryGetValue("simplex_hidden", out var hidden))
             {
                 supernet.Simplex = new SimplexNet(supernet.Space, supernet.Weights.K, int.Parse(hidden, CultureInfo.InvariantCulture),

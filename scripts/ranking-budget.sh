@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Ranking against supernet budget and the K-shot ingredient experiments (issue 14, docs/study/ranking-budget.md).
+# Every run trains on the 30,000-image supernet half and is scored on the study's 60 reference cells (2,048 ranking
+# images, batch statistics), like every row of the ranking study, so rows compare directly with docs/study/results.md.
+#
+# Budgets are in path-epochs (one path's forward + backward over the 30,000 images), the unit of training compute:
+# SPOS and K-shot train one path per step, FairNAS trains all 5 operations of an edge per step, so FairNAS at E epochs
+# costs 5E path-epochs. The study's rows are 10 path-epochs (SPOS, K-shot) and 50 (FairNAS).
+#
+#   scripts/ranking-budget.sh train NAME SEED...   # train + score (resumes; skips what exists)
+#   scripts/ranking-budget.sh rescore NAME SEED... # score the same checkpoints with per-path BN recalibration and
+#                                                  # with 512 batch-statistics images (the scoring choice)
+#   scripts/ranking-budget.sh report               # the tables (docs/study/ranking-budget/*.md)
+#   scripts/ranking-budget.sh names                # the runs this script knows
+#
+# Environment: THREADS (default 1, so two runs share the two cores), KSHOTNAS (the CLI command, default the repo's
+# Release build; point it at a copy when rebuilding while runs go on).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+threads=${THREADS:-1}
+dir=docs/study/ranking-budget
+work=out/ranking-budget
+costs=$dir/costs.csv
+read -r -a cli <<< "${KSHOTNAS:-dotnet $root/src/KShotNas.Cli/bin/Release/net10.0/kshotnas.dll}"
+mkdir -p "$work" "$dir/scores" "$dir/scores-recal" "$dir/scores-512" "$dir/codes"
+
+# name -> supernet-train flags (epochs included). Path-epochs in the name where it differs from epochs.
+declare -A flags=(
+  # K-shot ingredients at the study's 10 path-epochs (K = 4, the seeds' groups and warm-up)
+  [kshot-k4-lr4x]="--method Spos --k 4 --lr 0.1 --epochs 10"          # merged weights' step as K = 1's: lr x K
+  [kshot-k4-slr16x]="--method Spos --k 4 --simplex-lr 0.8 --epochs 10" # simplex-net lr x 16 (16x fewer updates)
+  [spos-lr4x]="--method Spos --lr 0.1 --epochs 10"                     # the control for lr x 4
+  # budgets
+  [fairnas-calr-ms-pe10]="--method FairNas --calr --ms --epochs 2"
+  [fairnas-calr-ms-pe30]="--method FairNas --calr --ms --epochs 6"
+  [spos-pe30]="--method Spos --epochs 30"
+  [spos-pe60]="--method Spos --epochs 60"
+  [kshot-k4-lr4x-pe30]="--method Spos --k 4 --lr 0.1 --epochs 30"
+  [kshot-k4-pe30]="--method Spos --k 4 --epochs 30"
+)
+
+timed() {
+  local method=$1 seed=$2 phase=$3; shift 3
+  local log=$work/time.$$.txt   # per process: two runs go side by side
+  /usr/bin/time -f "%e %M" -o "$log" "$@"
+  read -r secs kib < "$log"
+  [[ -f $costs ]] || echo "method,seed,phase,seconds,peak_rss_mib" > $costs
+  echo "$method,$seed,$phase,$secs,$((kib / 1024))" >> $costs
+}
+
+score() { # METHOD SEED PHASE CKPT OUT IMAGES [extra supernet-score flags...]: timed, through OUT.tmp so a stop leaves no half file
+  local method=$1 seed=$2 phase=$3 ckpt=$4 out=$5 images=$6; shift 6
+  timed "$method" "$seed" "$phase" "${cli[@]}" supernet-score --checkpoint "$ckpt" --archs docs/study/reference-archs.txt \
+    --rank-images "$images" --threads "$threads" --out "$out.tmp" "$@"
+  mv "$out.tmp" "$out"
+}
+
+train() {
+  local name=$1; shift
+  [[ -n ${flags[$name]:-} ]] || { echo "unknown run $name (see: $0 names)" >&2; exit 2; }
+  for seed in "$@"; do
+    local ckpt=$work/$name-s$seed.safetensors out=$dir/scores/$name-s$seed.csv
+    if [[ ! -f $ckpt.done ]]; then
+      local phase=train; [[ -f $ckpt ]] && phase=train-resumed
+      # shellcheck disable=SC2086
+      timed "$name" "$seed" $phase "${cli[@]}" supernet-train ${flags[$name]} --seed "$seed" --threads "$threads" --out "$ckpt" --resume
+      touch "$ckpt.done"
+    fi
+    [[ -f $out ]] || score "$name" "$seed" score "$ckpt" "$out" 2048
+    if [[ $name == kshot* && ! -f $dir/codes/$name-s$seed.txt ]]; then
+      "${cli[@]}" codes --checkpoint "$ckpt" --out "$dir/codes/$name-s$seed" > "$dir/codes/$name-s$seed.txt"
+    fi
+  done
+}
+
+rescore() {
+  local name=$1; shift
+  for seed in "$@"; do
+    local ckpt=$work/$name-s$seed.safetensors
+    [[ -f $ckpt.done ]] || { echo "$ckpt is not trained yet" >&2; exit 2; }
+    [[ -f $dir/scores-recal/$name-s$seed.csv ]] || score "$name" "$seed" score-recal "$ckpt" "$dir/scores-recal/$name-s$seed.csv" 2048 --norm Recalibrated
+    [[ -f $dir/scores-512/$name-s$seed.csv ]] || score "$name" "$seed" score-512 "$ckpt" "$dir/scores-512/$name-s$seed.csv" 512 --eval-batch 512
+  done
+}
+
+report() {
+  local r=(study-report --reference docs/study/reference.csv --runs docs/study/reference-runs.csv --space nb201:fashion-small)
+  # the study's own 10 and 50 path-epoch rows beside the new ones, same reference and metrics code
+  local all=$work/report-scores
+  rm -rf "$all"; mkdir -p "$all"
+  cp docs/study/scores/spos-s*.csv docs/study/scores/fairnas-calr-ms-s*.csv docs/study/scores/kshot-k4-s*.csv "$all"/
+  cp docs/study/kshot-fidelity/scores/*.csv "$dir"/scores/*.csv "$all"/
+  { cat docs/study/costs.csv; tail -n +2 docs/study/kshot-fidelity/costs.csv; tail -n +2 $costs; } > $work/costs.csv
+  "${cli[@]}" "${r[@]}" --scores "$all" --costs $work/costs.csv --out $dir/results.md --images $dir/images
+  for variant in recal 512; do
+    compgen -G "$dir/scores-$variant/*.csv" > /dev/null || continue
+    "${cli[@]}" "${r[@]}" --scores "$dir/scores-$variant" --out $dir/results-$variant.md --images $dir/images-$variant
+  done
+}
+
+case ${1:-} in
+  train) shift; [[ $# -ge 2 ]] || { echo "usage: $0 train NAME SEED..." >&2; exit 2; }; train "$@" ;;
+  rescore) shift; [[ $# -ge 2 ]] || { echo "usage: $0 rescore NAME SEED..." >&2; exit 2; }; rescore "$@" ;;
+  report) report ;;
+  names) for n in "${!flags[@]}"; do echo "$n: ${flags[$n]}"; done | sort ;;
+  *) echo "usage: scripts/ranking-budget.sh train NAME SEED...|rescore NAME SEED...|report|names" >&2; exit 2 ;;
+esac

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using KShotNas.Api;
+using KShotNas.Data;
+using KShotNas.MLNet;
+using KShotNas.Spaces;
+using KShotNas.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace KShotNas.Cli.Commands;
+
+/// <summary>
+/// The main job's settings in one place, shared by `kshotnas run` and `kshotnas pick-check` (which retrains other cells
+/// with exactly the recipe the run used). The defaults are the best measured combination that fits the main job's
+/// time (README, docs/study/ranking-budget.md).
+/// </summary>
+internal sealed record MainJobSettings
+{
+    /// <summary>Path sampling of the supernet.</summary>
+    public PathSampling Method { get; init; } = PathSampling.FairNas;
+    /// <summary>K-shot K (1: one-shot).</summary>
+    public int K { get; init; } = 1;
+    /// <summary>CaLR.</summary>
+    public bool Calr { get; init; } = true;
+    /// <summary>Momentum separation.</summary>
+    public bool MomentumSeparation { get; init; } = true;
+    /// <summary>Supernet epochs over the supernet half.</summary>
+    public int SupernetEpochs { get; init; } = 4;
+    /// <summary>Images each candidate is scored on (batch statistics of one batch).</summary>
+    public int ScoringImages { get; init; } = 1024;
+    /// <summary>Candidates the evolutionary search scores.</summary>
+    public int SearchBudget { get; init; } = 200;
+    /// <summary>Retraining epochs of the pick.</summary>
+    public int RetrainEpochs { get; init; } = 3;
+    /// <summary>Training images used (null: all).</summary>
+    public int? TrainImages { get; init; }
+    /// <summary>The FLOPs budget (null: 60 % of the space's largest network).</summary>
+    public long? MaxFlops { get; init; }
+    /// <summary>Seed.</summary>
+    public int Seed { get; init; }
+    /// <summary>The data's description (the pick check refuses other data).</summary>
+    public string Data { get; init; } = "";
+
+    /// <summary>Method, K and the LR/momentum rules in words.</summary>
+    public string Describe() =>
+        $"{Method}{(K > 1 ? $" K-shot K = {K}" : "")}{(Calr ? " + CaLR" : "")}{(MomentumSeparation ? " + MS" : "")}, {SupernetEpochs} supernet epochs, "
+        + $"scoring on {ScoringImages} images";
+}
+
+/// <summary>Builds and fits the main job's ML.NET pipeline.</summary>
+internal static class MainJob
+{
+    /// <summary>The small NB201 skeleton for the data's shape and the FLOPs budget (default 60 % of the largest cell).</summary>
+    public static (Nb201Space Space, long Limit) Space(IDataView train, long? maxFlops)
+    {
+        var dims = ((VectorDataViewType)train.Schema["Features"].Type).Dimensions;
+        var classes = train.GetColumn<string>("Label").Distinct().Count();
+        var (channels, size) = dims.Length == 3 ? (dims[0], dims[1]) : (1, dims[0]);
+        var space = new Nb201Space(Nb201Options.FashionMnistSmall with { InputChannels = channels, InputSize = size, Classes = classes });
+        return (space, maxFlops ?? (long)(0.6 * space.Enumerate().Max(a => space.Profile(a).Flops)));
+    }
+
+    /// <summary>The trainer's options for <paramref name="s"/>; <paramref name="architecture"/> retrains that cell instead of searching.</summary>
+    public static KShotNasTrainer.Options Options(MainJobSettings s, SearchSpace space, long limit, int threads, CancellationToken ct,
+        string? architecture = null) => new()
+    {
+        Space = SpaceCatalog.Describe(space), SupernetMethod = s.Method, K = s.K, Calr = s.Calr, MomentumSeparation = s.MomentumSeparation,
+        SupernetEpochs = s.SupernetEpochs,
+        // K-shot: the seeds' m = 16 paths of 64 images per simplex-net update and their warm-up share (the trainer's defaults)
+        SearchBudget = s.SearchBudget, MaxFlops = limit, Architecture = architecture,
+        ValidationFraction = 0.5, ScoringImages = s.ScoringImages, RetrainEpochs = s.RetrainEpochs, Threads = threads, Seed = s.Seed,
+        CancellationToken = ct,
+    };
+
+    /// <summary>MapValueToKey -> KShotNas -> MapKeyToValue, fitted on <paramref name="train"/>.</summary>
+    public static (ITransformer Model, KShotNasFitResult Result) Fit(MLContext ml, IDataView train, KShotNasTrainer.Options options)
+    {
+        var nas = ml.MulticlassClassification.Trainers.KShotNas(options);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(nas).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        var model = pipeline.Fit(train);
+        return (model, nas.LastResult!);
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, Converters = { new JsonStringEnumConverter() },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // cells keep their "+" readable
+    };
+
+    /// <summary>Writes the settings and the outcome of a run as run.json (temporary file, then rename).</summary>
+    public static void SaveRun(string directory, MainJobSettings settings, KShotNasFitResult result, long limit, double testAccuracy) =>
+        Torch.Serialization.AtomicFile.Write(Path.Combine(directory, "run.json"), stream => JsonSerializer.Serialize(stream,
+            new RunRecord(settings, result.Architecture, result.Flops, result.Parameters, limit, result.Search?.Best.Result.Accuracy, testAccuracy), Json));
+
+    /// <summary>Reads run.json of a run folder; throws naming the file when it is missing or unreadable.</summary>
+    public static RunRecord LoadRun(string directory)
+    {
+        var path = Path.Combine(directory, "run.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} not found: --run must name the output folder of a finished `kshotnas run`.", path);
+        try
+        {
+            return JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a run record: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>What run.json holds: the settings and the pick.</summary>
+internal sealed record RunRecord(MainJobSettings Settings, string Architecture, long Flops, long Parameters, long FlopsBudget, double? SupernetScore,
+    double TestAccuracy);
