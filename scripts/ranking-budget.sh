@@ -85,7 +85,8 @@ rescore() {
 }
 
 report() {
-  local r=(study-report --reference docs/study/reference.csv --runs docs/study/reference-runs.csv --space nb201:fashion-small)
+  # 5,754,124 FLOPs: the main job's budget (60 % of the largest cell of nb201:fashion-small)
+  local r=(study-report --max-flops 5754124 --reference docs/study/reference.csv --runs docs/study/reference-runs.csv --space nb201:fashion-small)
   # the study's own 10 and 50 path-epoch rows beside the new ones, same reference and metrics code
   local all=$work/report-scores
   rm -rf "$all"; mkdir -p "$all"

@@ -62,6 +62,31 @@ public sealed class StudyReportTests : IDisposable
         Assert.Equal((double.NaN, 830.0), (resumed.TrainSeconds, resumed.PeakMemoryMiB));
     }
 
+    /// <summary>
+    /// Under a FLOPs budget each run records the reference cell it would pick (its best-scored cell under the budget);
+    /// the rescoring phases are not training cost.
+    /// </summary>
+    [Fact]
+    public void RecordsEachRunsPickUnderABudget()
+    {
+        var (reference, runs, scores, costs) = WriteStudy(12);
+        File.AppendAllLines(costs, ["spos,0,score-recal,70,900", "spos,0,score-512,20,900"]);
+        var means = ScoreTable.Read(reference).ToDictionary(r => r.Arch, r => r.Value);
+        long Flops(string a) => _space.Profile(_space.Parse(a)).Flops;
+        var budget = means.Keys.Select(Flops).Order().ElementAt(6); // the 7 cheapest cells (ties aside) fit
+        var results = StudyResults.Load(_space, reference, runs, scores, costs, budget);
+        var under = means.Where(m => Flops(m.Key) <= budget).ToList();
+        Assert.Equal(under.Max(m => m.Value), results.BestUnderBudget!.Value.Reference, 12);
+        // spos seed 0 scores in reference order, so it picks the best cell under the budget; seed 1 scores in reverse: the worst
+        var spos0 = results.Runs.Single(r => r is { Method: "spos", Seed: 0 });
+        var spos1 = results.Runs.Single(r => r is { Method: "spos", Seed: 1 });
+        Assert.Equal(under.Max(m => m.Value), spos0.Pick!.Value.Reference, 12);
+        Assert.Equal(under.Min(m => m.Value), spos1.Pick!.Value.Reference, 12);
+        Assert.True(spos0.Pick!.Value.Flops <= budget);
+        Assert.Equal(100.0, spos0.TrainSeconds);
+        Assert.Null(StudyResults.Load(_space, reference, runs, scores, costs).Runs[0].Pick);
+    }
+
     [Fact]
     public void WritesTheTableAndWellFormedPictures()
     {

@@ -15,6 +15,10 @@ public static class StudyReport
         ("fairnas", "FairNAS"), ("fairnas-calr-ms", "FairNAS + CaLR + MS"), ("fsnas", "FSNAS"), ("fsnas-calr-ms", "FSNAS + CaLR + MS"),
         ("kshot-k2", "K-shot K=2"), ("kshot-k4", "K-shot K=4"), ("kshot-k8", "K-shot K=8"), ("kshot-k8-calr-ms", "K-shot K=8 + CaLR + MS"),
         ("kshot-k4-fid", "K-shot K=4, seeds' groups and warm-up (issue 14)"),
+        ("kshot-k4-lr4x", "K-shot K=4, lr x 4 (0.1)"), ("kshot-k4-slr16x", "K-shot K=4, simplex-net lr x 16 (0.8)"), ("spos-lr4x", "SPOS, lr x 4 (0.1)"),
+        ("fairnas-calr-ms-pe10", "FairNAS + CaLR + MS, 2 epochs (10 path-epochs)"), ("fairnas-calr-ms-pe30", "FairNAS + CaLR + MS, 6 epochs (30 path-epochs)"),
+        ("spos-pe30", "SPOS, 30 epochs"), ("spos-pe60", "SPOS, 60 epochs"), ("kshot-k4-pe30", "K-shot K=4, 30 epochs"),
+        ("kshot-k4-lr4x-pe30", "K-shot K=4, lr x 4, 30 epochs"),
     ];
 
     private static readonly string[] SeedColors = ["#1f4e8c", "#c0392b", "#27ae60", "#8e44ad"];
@@ -41,21 +45,29 @@ public static class StudyReport
           .AppendLine($"stand-alone accuracy of {results.ReferenceCells} reference cells; mean ± sample sd over seeds (sd only with 2+ seeds).")
           .AppendLine("Mean score is the supernet's score averaged over the cells (how well trained the shared weights are, not how well they rank).")
           .AppendLine("Training time is wall time of `supernet-train` at one thread (all phases; runs resumed after a stop are left out, their")
-          .AppendLine("time before the stop was not logged), peak memory its peak resident set.").AppendLine()
-          .AppendLine("| method | seeds | tau-a | tau-b | Spearman | P@10 | group tau (high/low) | CB | rho_cc | mean score | train time (s) | peak memory (MiB) |")
-          .AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+          .AppendLine("time before the stop was not logged), peak memory its peak resident set.");
+        var budget = results.MaxFlops is { } limit;
+        if (budget)
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Pick: the reference cell the supernet scores best among those under {results.MaxFlops:N0} FLOPs, as its reference")
+              .AppendLine(CultureInfo.InvariantCulture, $"accuracy and FLOPs (the best reference cell under the budget: {results.BestUnderBudget?.Reference:P2}, {results.BestUnderBudget?.Flops / 1e6:F2}M FLOPs).");
+        sb.AppendLine()
+          .AppendLine("| method | seeds | tau-a | tau-b | Spearman | P@10 | group tau (high/low) | CB | rho_cc | mean score | train time (s) | peak memory (MiB) |"
+                      + (budget ? " pick: reference accuracy | pick: MFLOPs |" : ""))
+          .AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (budget ? " --- | --- |" : ""));
         var c = results.ReferenceCeiling;
-        sb.AppendLine(CultureInfo.InvariantCulture,
-            $"| reference: seed 0 vs seed 1 (ceiling) | {c.Count} cells | {c.KendallTauA:F3} | {c.KendallTauB:F3} | {c.Spearman:F3} | {c.PrecisionAt10:F2} | {c.GroupTau:F3} | | | | | |");
+        sb.Append(CultureInfo.InvariantCulture,
+            $"| reference: seed 0 vs seed 1 (ceiling) | {c.Count} cells | {c.KendallTauA:F3} | {c.KendallTauB:F3} | {c.Spearman:F3} | {c.PrecisionAt10:F2} | {c.GroupTau:F3} | | | | | |")
+          .AppendLine(budget ? " | |" : "");
         foreach (var m in methods)
         {
             var runs = results.Runs.Where(r => r.Method == m).ToList();
             string Cell(Func<StudyRun, double> f, string format) => Show(Spread.Of(runs.Select(f)), format);
-            sb.AppendLine(CultureInfo.InvariantCulture,
+            sb.Append(CultureInfo.InvariantCulture,
                 $"| {Label(m)} | {string.Join(" ", runs.Select(r => r.Seed))} | {Cell(r => r.Ranking.KendallTauA, "F3")} | {Cell(r => r.Ranking.KendallTauB, "F3")} | "
                 + $"{Cell(r => r.Ranking.Spearman, "F3")} | {Cell(r => r.Ranking.PrecisionAt10, "F2")} | {Cell(r => r.Ranking.GroupTau, "F3")} | "
                 + $"{Cell(r => r.Ranking.ComplexityBias ?? double.NaN, "F3")} | {Cell(r => r.Ranking.ComplexityConvergence ?? double.NaN, "F3")} | "
-                + $"{Cell(r => r.Points.Average(p => p.Score), "F3")} | {Cell(r => r.TrainSeconds, "F0")} | {Cell(r => r.PeakMemoryMiB, "F0")} |");
+                + $"{Cell(r => r.Points.Average(p => p.Score), "F3")} | {Cell(r => r.TrainSeconds, "F0")} | {Cell(r => r.PeakMemoryMiB, "F0")} |")
+              .AppendLine(budget ? $" {Cell(r => r.Pick?.Reference ?? double.NaN, "P2")} | {Cell(r => r.Pick is { } k ? k.Flops / 1e6 : double.NaN, "F2")} |" : "");
         }
         sb.AppendLine().AppendLine($"![Kendall tau-b per method]({images}/kendall-tau.svg)").AppendLine()
           .AppendLine($"![Supernet score against reference accuracy]({images}/scores-vs-reference.svg)");

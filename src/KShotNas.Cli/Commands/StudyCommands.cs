@@ -110,13 +110,16 @@ internal static class StudyCommands
         var space = new Option<string>("--space") { Description = "Space descriptor (complexity for CB and rho_cc).", DefaultValueFactory = _ => "nb201:fashion-small" };
         var output = new Option<string>("--out") { Description = "Markdown table to write.", Required = true };
         var images = new Option<string>("--images") { Description = "Folder for the SVG pictures.", Required = true };
+        var maxFlops = new Option<long?>("--max-flops") { Description = "Also report, per supernet, the reference cell it would pick under this FLOPs budget." };
         var command = new Command("study-report", "Ranking metrics of every scored supernet against the reference: Markdown table (mean and sd over seeds) and SVG pictures.")
         {
-            reference, runs, scores, costs, space, output, images,
+            reference, runs, scores, costs, space, output, images, maxFlops,
         };
         command.SetAction(p =>
         {
-            var results = StudyResults.Load(SpaceCatalog.Create(p.GetValue(space)!), p.GetValue(reference)!, p.GetValue(runs)!, p.GetValue(scores)!, p.GetValue(costs));
+            CliChecks.AtLeast("--max-flops", p.GetValue(maxFlops), 1);
+            var results = StudyResults.Load(SpaceCatalog.Create(p.GetValue(space)!), p.GetValue(reference)!, p.GetValue(runs)!, p.GetValue(scores)!, p.GetValue(costs),
+                p.GetValue(maxFlops));
             StudyReport.Write(results, p.GetValue(output)!, p.GetValue(images)!);
             AnsiConsole.WriteLine($"{results.Runs.Count} supernets, reference ceiling tau-b {results.ReferenceCeiling.KendallTauB:F3} -> {p.GetValue(output)}");
             return 0;

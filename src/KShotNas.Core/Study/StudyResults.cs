@@ -11,8 +11,10 @@ namespace KShotNas.Study;
 /// <param name="TrainSeconds">Wall time of training (all phases), NaN when no cost was recorded.</param>
 /// <param name="PeakMemoryMiB">Peak resident memory of training, NaN when no cost was recorded.</param>
 /// <param name="Points">Per cell: supernet score and reference accuracy (for the pictures).</param>
+/// <param name="Pick">The cell this supernet scores best among the reference cells under the FLOPs budget: its reference
+/// accuracy and FLOPs (null without a budget).</param>
 public sealed record StudyRun(string Method, int Seed, RankingReport Ranking, double TrainSeconds, double PeakMemoryMiB,
-    IReadOnlyList<(double Reference, double Score)> Points);
+    IReadOnlyList<(double Reference, double Score)> Points, (double Reference, long Flops)? Pick = null);
 
 /// <summary>Mean and sample standard deviation of one quantity over a method's seeds (spread NaN with one seed).</summary>
 public readonly record struct Spread(double Mean, double StdDev, int Count)
@@ -34,8 +36,15 @@ public readonly record struct Spread(double Mean, double StdDev, int Count)
 /// </summary>
 public sealed class StudyResults
 {
-    private StudyResults(IReadOnlyList<StudyRun> runs, RankingReport referenceCeiling, int referenceCells) =>
-        (Runs, ReferenceCeiling, ReferenceCells) = (runs, referenceCeiling, referenceCells);
+    private StudyResults(IReadOnlyList<StudyRun> runs, RankingReport referenceCeiling, int referenceCells, long? maxFlops,
+        (double Reference, long Flops)? bestUnderBudget) =>
+        (Runs, ReferenceCeiling, ReferenceCells, MaxFlops, BestUnderBudget) = (runs, referenceCeiling, referenceCells, maxFlops, bestUnderBudget);
+
+    /// <summary>The FLOPs budget of the pick columns (null: none).</summary>
+    public long? MaxFlops { get; }
+
+    /// <summary>The best reference cell under <see cref="MaxFlops"/>: its reference accuracy and FLOPs.</summary>
+    public (double Reference, long Flops)? BestUnderBudget { get; }
 
     /// <summary>Every scored supernet, ordered by method then seed.</summary>
     public IReadOnlyList<StudyRun> Runs { get; }
@@ -53,9 +62,13 @@ public sealed class StudyResults
         return Runs.Select(r => r.Method).Distinct().OrderBy(m => rank.GetValueOrDefault(m, int.MaxValue)).ThenBy(m => m, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Loads everything; a score file that shares fewer than 10 cells with the reference is an error.</summary>
-    public static StudyResults Load(SearchSpace space, string referenceCsv, string runsCsv, string scoresFolder, string? costsCsv)
+    /// <summary>
+    /// Loads everything; a score file that shares fewer than 10 cells with the reference is an error. With
+    /// <paramref name="maxFlops"/>, each run also records the cell it would pick among the reference cells under that budget.
+    /// </summary>
+    public static StudyResults Load(SearchSpace space, string referenceCsv, string runsCsv, string scoresFolder, string? costsCsv, long? maxFlops = null)
     {
+        long Flops(string arch) => space.Profile(space.Parse(arch)).Flops;
         if (!Directory.Exists(scoresFolder)) throw new DirectoryNotFoundException($"Score folder not found: {scoresFolder}");
         var reference = ScoreTable.Read(referenceCsv);
         var costs = costsCsv is not null && File.Exists(costsCsv) ? ReadCosts(costsCsv) : new Dictionary<(string, int), (double, double)>();
@@ -71,10 +84,26 @@ public sealed class StudyResults
             if (archs.Length < 10) throw new ArgumentException($"{file} shares only {archs.Length} cells with {referenceCsv}.");
             var complexity = archs.Select(a => (double)space.Profile(space.Parse(a)).Complexity).ToArray();
             var (seconds, memory) = costs.GetValueOrDefault((method, seed), (double.NaN, double.NaN));
+            (double, long)? pick = null;
+            if (maxFlops is { } budget)
+            {
+                var feasible = Enumerable.Range(0, archs.Length).Where(i => Flops(archs[i]) <= budget).ToList();
+                if (feasible.Count > 0)
+                {
+                    var best = feasible.MaxBy(i => scores[i]);
+                    pick = (accuracies[best], Flops(archs[best]));
+                }
+            }
             runs.Add(new StudyRun(method, seed, RankingReport.Compute(scores, accuracies, complexity), seconds, memory,
-                accuracies.Zip(scores).ToList()));
+                accuracies.Zip(scores).ToList(), pick));
         }
-        return new StudyResults(runs, Ceiling(ReferenceSet.ReadRuns(runsCsv)), reference.Count);
+        (double, long)? bestUnderBudget = null;
+        if (maxFlops is { } limit && reference.Where(r => Flops(r.Arch) <= limit).ToList() is { Count: > 0 } under)
+        {
+            var top = under.MaxBy(r => r.Value);
+            bestUnderBudget = (top.Value, Flops(top.Arch));
+        }
+        return new StudyResults(runs, Ceiling(ReferenceSet.ReadRuns(runsCsv)), reference.Count, maxFlops, bestUnderBudget);
     }
 
     private static RankingReport Ceiling(IReadOnlyList<ReferenceRun> runs)
@@ -100,7 +129,7 @@ public sealed class StudyResults
             if (++lineNo == 1 || line.Trim().Length == 0) continue;
             var c = line.Split(',');
             if (c.Length != 5) throw new FormatException($"{path}:{lineNo}: expected method,seed,phase,seconds,peak_rss_mib");
-            if (c[2] == "score") continue;
+            if (c[2].StartsWith("score", StringComparison.Ordinal)) continue; // score, score-recal, score-512: not training
             rows.Add((c[0], int.Parse(c[1], CultureInfo.InvariantCulture), double.Parse(c[3], CultureInfo.InvariantCulture),
                 double.Parse(c[4], CultureInfo.InvariantCulture), c[2].EndsWith("-resumed", StringComparison.Ordinal)));
         }
