@@ -33,11 +33,13 @@ declare -A flags=(
   [spos-lr4x]="--method Spos --lr 0.1 --epochs 10"                     # the control for lr x 4
   # budgets
   [fairnas-calr-ms-pe10]="--method FairNas --calr --ms --epochs 2"
+  [fairnas-calr-ms-pe20]="--method FairNas --calr --ms --epochs 4"     # the main job's supernet
   [fairnas-calr-ms-pe30]="--method FairNas --calr --ms --epochs 6"
   [spos-pe30]="--method Spos --epochs 30"
   [spos-pe60]="--method Spos --epochs 60"
   [kshot-k4-lr4x-pe30]="--method Spos --k 4 --lr 0.1 --epochs 30"
   [kshot-k4-pe30]="--method Spos --k 4 --epochs 30"
+  [kshot-k4-slr16x-pe30]="--method Spos --k 4 --simplex-lr 0.8 --epochs 30"
 )
 
 timed() {

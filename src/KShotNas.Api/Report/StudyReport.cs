@@ -16,9 +16,11 @@ public static class StudyReport
         ("kshot-k2", "K-shot K=2"), ("kshot-k4", "K-shot K=4"), ("kshot-k8", "K-shot K=8"), ("kshot-k8-calr-ms", "K-shot K=8 + CaLR + MS"),
         ("kshot-k4-fid", "K-shot K=4, seeds' groups and warm-up (issue 14)"),
         ("kshot-k4-lr4x", "K-shot K=4, lr x 4 (0.1)"), ("kshot-k4-slr16x", "K-shot K=4, simplex-net lr x 16 (0.8)"), ("spos-lr4x", "SPOS, lr x 4 (0.1)"),
-        ("fairnas-calr-ms-pe10", "FairNAS + CaLR + MS, 2 epochs (10 path-epochs)"), ("fairnas-calr-ms-pe30", "FairNAS + CaLR + MS, 6 epochs (30 path-epochs)"),
+        ("fairnas-calr-ms-pe10", "FairNAS + CaLR + MS, 2 epochs (10 path-epochs)"), ("fairnas-calr-ms-pe20", "FairNAS + CaLR + MS, 4 epochs (20 path-epochs)"),
+        ("fairnas-calr-ms-pe30", "FairNAS + CaLR + MS, 6 epochs (30 path-epochs)"),
         ("spos-pe30", "SPOS, 30 epochs"), ("spos-pe60", "SPOS, 60 epochs"), ("kshot-k4-pe30", "K-shot K=4, 30 epochs"),
         ("kshot-k4-lr4x-pe30", "K-shot K=4, lr x 4, 30 epochs"),
+        ("kshot-k4-slr16x-pe30", "K-shot K=4, simplex-net lr x 16, 30 epochs"),
     ];
 
     private static readonly string[] SeedColors = ["#1f4e8c", "#c0392b", "#27ae60", "#8e44ad"];

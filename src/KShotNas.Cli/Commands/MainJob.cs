@@ -28,7 +28,7 @@ internal sealed record MainJobSettings
     /// <summary>Supernet epochs over the supernet half.</summary>
     public int SupernetEpochs { get; init; } = 4;
     /// <summary>Images each candidate is scored on (batch statistics of one batch).</summary>
-    public int ScoringImages { get; init; } = 1024;
+    public int ScoringImages { get; init; } = 2048;
     /// <summary>Candidates the evolutionary search scores.</summary>
     public int SearchBudget { get; init; } = 200;
     /// <summary>Retraining epochs of the pick.</summary>
