@@ -18,7 +18,7 @@ public static class StudyReport
         ("kshot-k4-lr4x", "K-shot K=4, lr x 4 (0.1)"), ("kshot-k4-slr16x", "K-shot K=4, simplex-net lr x 16 (0.8)"), ("spos-lr4x", "SPOS, lr x 4 (0.1)"),
         ("fairnas-calr-ms-pe10", "FairNAS + CaLR + MS, 2 epochs (10 path-epochs)"), ("fairnas-calr-ms-pe20", "FairNAS + CaLR + MS, 4 epochs (20 path-epochs)"),
         ("fairnas-calr-ms-pe30", "FairNAS + CaLR + MS, 6 epochs (30 path-epochs)"),
-        ("spos-pe30", "SPOS, 30 epochs"), ("spos-pe60", "SPOS, 60 epochs"), ("kshot-k4-pe30", "K-shot K=4, 30 epochs"),
+        ("spos-pe20", "SPOS, 20 epochs"), ("kshot-k4-lr4x-pe20", "K-shot K=4, lr x 4, 20 epochs"), ("spos-pe30", "SPOS, 30 epochs"), ("spos-pe60", "SPOS, 60 epochs"), ("kshot-k4-pe30", "K-shot K=4, 30 epochs"),
         ("kshot-k4-lr4x-pe30", "K-shot K=4, lr x 4, 30 epochs"),
         ("kshot-k4-slr16x-pe30", "K-shot K=4, simplex-net lr x 16, 30 epochs"),
     ];

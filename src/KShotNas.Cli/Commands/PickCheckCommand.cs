@@ -22,7 +22,7 @@ internal static class PickCheckCommand
     {
         var run = new Option<string>("--run") { Description = "Output folder of a finished `kshotnas run` (reads run.json).", Required = true };
         var reference = new Option<string>("--reference") { Description = "Reference accuracies (arch,accuracy CSV) for the best cells under the budget.", DefaultValueFactory = _ => "docs/study/reference.csv" };
-        var best = new Option<int>("--best") { Description = "Best reference cells under the budget to retrain.", DefaultValueFactory = _ => 2 };
+        var best = new Option<int>("--best") { Description = "Best reference cells under the budget to retrain.", DefaultValueFactory = _ => 1 };
         var random = new Option<int>("--random") { Description = "Random cells under the budget to retrain.", DefaultValueFactory = _ => 10 };
         var seeds = new Option<int[]>("--seeds") { Description = "Seeds of the pick and the best cells.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [0, 1, 2] };
         var randomSeeds = new Option<int[]>("--random-seeds") { Description = "Seeds of each random cell.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [0] };
