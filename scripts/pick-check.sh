@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end pick check of issue 14 (docs/study/pick-check.md): the main job with its defaults, then its pick,
+# The end-to-end pick check of issue 14 (docs/study/ranking-budget.md, section 6): the main job with its defaults, then its pick,
 # the best reference cell under its FLOPs budget (3 seeds) and 10 random cells under the same budget (one
 # seed each, drawn as random search draws them), all retrained with the main job's own recipe through the ML.NET
 # trainer (same split, normalization, retraining, ONNX, evaluation). Each step resumes: the run is skipped when its

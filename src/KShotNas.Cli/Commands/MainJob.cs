@@ -26,7 +26,7 @@ internal sealed record MainJobSettings
     /// <summary>Momentum separation.</summary>
     public bool MomentumSeparation { get; init; } = true;
     /// <summary>Supernet epochs over the supernet half.</summary>
-    public int SupernetEpochs { get; init; } = 4;
+    public int SupernetEpochs { get; init; } = 2;
     /// <summary>Images each candidate is scored on (batch statistics of one batch).</summary>
     public int ScoringImages { get; init; } = 2048;
     /// <summary>Candidates the evolutionary search scores.</summary>
