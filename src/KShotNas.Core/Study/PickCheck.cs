@@ -48,12 +48,11 @@ public sealed record PickCheckRow(string Role, string Arch, long Flops, long Par
 /// </summary>
 public static class PickCheckTable
 {
-    /// <summary>Mean and sample sd (0 with one value).</summary>
-    public static (double Mean, double Sd) MeanSd(IReadOnlyCollection<double> v)
+    // Mean and sample sd over seeds through the study's Spread; one seed counts as no spread (sd 0) here.
+    private static (double Mean, double Sd) MeanSd(IEnumerable<double> values)
     {
-        if (v.Count == 0) return (double.NaN, double.NaN);
-        var m = v.Average();
-        return (m, v.Count < 2 ? 0 : Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / (v.Count - 1)));
+        var s = Spread.Of(values);
+        return (s.Mean, s.Count == 1 ? 0 : s.StdDev);
     }
 
     /// <summary>Median.</summary>
