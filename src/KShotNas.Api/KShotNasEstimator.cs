@@ -38,6 +38,17 @@ public sealed class KShotNasOptions
     /// Used to retrain a known cell with exactly the recipe a search would have used (e.g. the pick check in docs/study/).
     /// </summary>
     public string? Architecture { get; set; }
+    /// <summary>
+    /// A wall-time budget for the whole fit (null: none; the stage counts are as set). The pipeline measures its own step
+    /// and scoring costs and plans the stages the options mark as planned (docs/time-budget.md).
+    /// </summary>
+    public TimeBudgetOptions? TimeBudget { get; set; }
+    /// <summary>
+    /// Once the search is done, retrain the pick on the training and the validation rows together (as AutoML refits its
+    /// best pipeline). The validation accuracy is then not measured (NaN): those rows trained the final network.
+    /// In-memory data only; streamed data retrains on the training rows.
+    /// </summary>
+    public bool Refit { get; set; }
 }
 
 /// <summary>A stage of <see cref="KShotNasEstimator.Fit"/> and its progress, for IProgress reporting.</summary>
@@ -54,8 +65,12 @@ public sealed class FitRecord
     public CodeReport? Codes { get; set; }
     /// <summary>Wall time per stage.</summary>
     public Dictionary<string, TimeSpan> Durations { get; } = new();
-    /// <summary>The retrained network's accuracy on the validation data.</summary>
+    /// <summary>The retrained network's accuracy on the validation data (NaN after a refit, which trains on them).</summary>
     public double ValidationAccuracy { get; set; } = double.NaN;
+    /// <summary>Whether the pick was retrained on the training and validation rows together.</summary>
+    public bool Refitted { get; set; }
+    /// <summary>What the time budget planned and measured (null without one).</summary>
+    public TimeBudgetPlan? Plan { get; set; }
 }
 
 /// <summary>
@@ -71,12 +86,17 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
     /// <summary>Details of the last <see cref="Fit"/> (curves, codes, durations).</summary>
     public FitRecord Record { get; private set; } = new();
 
-    /// <summary>Runs the whole path; progress by stage; cancellable between steps.</summary>
+    /// <summary>
+    /// Runs the whole path; progress by stage; cancellable between steps. <paramref name="spentBefore"/> is the time the
+    /// caller already used of a time budget (e.g. reading the data).
+    /// </summary>
     public KShotNasModel Fit(IImageBatches train, ImageDataset validation, IProgress<NasProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, TimeSpan spentBefore = default)
     {
         var o = Options;
         Record = new FitRecord();
+        var budget = o.TimeBudget is { } tb ? new BudgetClock(tb, spentBefore) : null;
+        if (budget is not null) Record.Plan = budget.Plan;
         TorchRuntime.Threads = o.Threads;
         TorchRuntime.ManualSeed(o.Seed);
         var space = SpaceCatalog.Create(o.Space);
@@ -86,43 +106,71 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
                                         + $"{string.Join("x", train.ImageShape)} images and {train.Classes} classes.");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (o.Architecture is { } fixedArchitecture)
-            return Retrain(space, space.Parse(fixedArchitecture), null, train, validation, progress, cancellationToken);
+            return Retrain(space, space.Parse(fixedArchitecture), null, train, validation, progress, budget, cancellationToken);
         using var supernet = SupernetFile.Create(space, o.K);
         if (o.K > 1) supernet.Simplex = new SimplexNet(space, o.K);
         var supernetOptions = o.Supernet.Clone();
         supernetOptions.Seed = o.Seed;
+        using var scoring = validation.Subset(Math.Min(o.ScoringImages, validation.Count), (int)(o.Seed % int.MaxValue));
+        var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = o.ScoringImages });
+        var searchBudget = o.SearchBudget;
+        if (budget is not null)
+        {
+            var worthwhile = budget.PlanSearchStages(supernet, supernetOptions, train, evaluator, scoring, o.Seed);
+            if (budget.Plan.SearchTime is not null) searchBudget = int.MaxValue; // the time limit ends the search
+            if (!worthwhile)
+            {
+                var prior = PriorPick.Choose(space, o.Constraints, o.Seed);
+                budget.Plan.PriorPick = space.Format(prior);
+                progress?.Report(new NasProgress("plan", 1, 1, budget.Plan.Describe()));
+                return Retrain(space, prior, null, train, validation, progress, budget, cancellationToken);
+            }
+            progress?.Report(new NasProgress("plan", 1, 1, budget.Plan.Describe()));
+        }
         var result = new SupernetTrainer(supernetOptions).Fit(supernet, train,
             new SyncProgress<SupernetProgress>(p => progress?.Report(new NasProgress("supernet", p.Step, p.TotalSteps, p.Warning ?? $"loss {p.Loss:F3}"))), cancellationToken);
         Record.SupernetLosses.AddRange(result.StepLosses);
         Record.Durations["supernet"] = clock.Elapsed;
 
         clock.Restart();
-        using var scoring = validation.Subset(Math.Min(o.ScoringImages, validation.Count), (int)(o.Seed % int.MaxValue));
-        var scorer = new SupernetScorer(supernet, scoring, options: new SupernetEvaluatorOptions { BatchSize = o.ScoringImages });
+        var scorer = new SupernetScorer(supernet, scoring, options: evaluator.Options);
         var strategy = StrategyFactory.Create(o.Strategy, space, o.Constraints, o.Seed);
-        var report = SearchRunner.Run(strategy, scorer, space, o.SearchBudget,
-            new SyncProgress<SearchProgress>(p => progress?.Report(new NasProgress("search", p.Queries, p.Budget, $"best {p.BestAccuracy:P1}"))), cancellationToken);
+        var report = SearchRunner.Run(strategy, scorer, space, searchBudget,
+            new SyncProgress<SearchProgress>(p => progress?.Report(new NasProgress("search", p.Queries, ExpectedCandidates(budget?.Plan) ?? p.Budget, $"best {p.BestAccuracy:P1}"))),
+            cancellationToken, timeLimit: budget?.Plan.SearchTime);
         if (supernet.Simplex is { } simplex)
             Record.Codes = new CodeReport(simplex, report.Candidates.Select(x => space.Parse(x.Arch)).ToList());
         Record.Durations["search"] = clock.Elapsed;
 
-        return Retrain(space, space.Parse(report.Best.Arch), report, train, validation, progress, cancellationToken);
+        return Retrain(space, space.Parse(report.Best.Arch), report, train, validation, progress, budget, cancellationToken);
     }
 
+    // A timed search's progress total: the candidates its time allows at the measured scoring cost.
+    private static int? ExpectedCandidates(TimeBudgetPlan? plan) =>
+        plan?.SearchTime is { } t ? (int)Math.Max(1, t.TotalSeconds / plan.ScoringSeconds) : null;
+
     private KShotNasModel Retrain(SearchSpace space, Architecture architecture, SearchResult? report, IImageBatches train, ImageDataset validation,
-        IProgress<NasProgress>? progress, CancellationToken cancellationToken)
+        IProgress<NasProgress>? progress, BudgetClock? budget, CancellationToken cancellationToken)
     {
         var o = Options;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TorchRuntime.ManualSeed(o.Seed + 1);
         var network = new StandaloneNetwork(space, architecture);
+        // Refit: the pick trains on every row it was given; the validation rows then measure nothing.
+        using var all = o.Refit && train is ImageDataset inMemory ? ImageDataset.Concat(inMemory, validation) : null;
+        Record.Refitted = all is not null;
+        var retrainOptions = o.Retrain;
         try
         {
-            Record.ValidationAccuracy = new ClassifierTrainer(o.Retrain).Fit(network, train, validation, new SyncProgress<TrainingProgress>(p =>
+            if (budget is not null) retrainOptions = budget.PlanRetraining(o.Retrain, space, architecture, all ?? train);
+            var outcome = new ClassifierTrainer(retrainOptions).Fit(network, all ?? train, all is null ? validation : null,
+                new SyncProgress<TrainingProgress>(p =>
             {
                 Record.Retraining.Add(p);
                 progress?.Report(new NasProgress("retrain", p.Step, p.TotalSteps, $"loss {p.Loss:F3}"));
-            }), cancellationToken).TestAccuracy;
+            }), cancellationToken);
+            Record.ValidationAccuracy = outcome.TestAccuracy;
+            if (Record.Plan is { RetrainTime: not null } plan) plan.RetrainStepsDone = outcome.Steps;
         }
         catch
         {

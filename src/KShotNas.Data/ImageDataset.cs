@@ -39,6 +39,16 @@ public sealed class ImageDataset : IImageBatches, IDisposable
         return new ImageDataset(Images.IndexSelect(0, index), Labels.IndexSelect(0, index), Classes);
     }
 
+    /// <summary>A new dataset holding <paramref name="first"/>'s samples followed by <paramref name="second"/>'s (copied).</summary>
+    public static ImageDataset Concat(ImageDataset first, ImageDataset second)
+    {
+        if (!first.ImageShape.SequenceEqual(second.ImageShape) || first.Classes != second.Classes)
+            throw new ArgumentException($"Cannot join {string.Join("x", first.ImageShape)} images of {first.Classes} classes with "
+                                        + $"{string.Join("x", second.ImageShape)} images of {second.Classes} classes.");
+        using var scope = TensorScope.Begin();
+        return new ImageDataset(Tensor.Cat([first.Images, second.Images]), Tensor.Cat([first.Labels, second.Labels]), first.Classes);
+    }
+
     /// <summary>The first <paramref name="count"/> samples of a seeded shuffle (a class-balanced subset in expectation).</summary>
     public ImageDataset Subset(int count, int seed)
     {

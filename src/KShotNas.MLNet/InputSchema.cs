@@ -72,8 +72,9 @@ internal static class InputSchema
         {
             3 => [dims[0], dims[1], dims[2]],
             2 => [1, dims[0], dims[1]],
-            _ => throw new ArgumentOutOfRangeException("inputSchema",
-                $"Feature column '{name}' is a vector of {vector.Size} values without image dimensions; set Options.ImageShape to [C, H, W]."),
+            _ => SquareReading(vector.Size) ?? throw new ArgumentOutOfRangeException("inputSchema",
+                $"Feature column '{name}' is a vector of {vector.Size} values without image dimensions, and {vector.Size} is neither "
+                + "H*H (grey) nor 3*H*H (colour); set Options.ImageShape to [C, H, W]."),
         };
         var needed = (long)shape[0] * shape[1] * shape[2];
         if (needed != vector.Size)
@@ -83,6 +84,18 @@ internal static class InputSchema
             throw new ArgumentOutOfRangeException("inputSchema",
                 $"Feature column '{name}' holds {shape[1]}x{shape[2]} images; the search spaces take square images (resize them, e.g. with ResizeImages).");
         return shape;
+    }
+
+    /// <summary>
+    /// The one square-image reading of a plain vector of <paramref name="size"/> values: 1 x H x H or 3 x H x H (both at once
+    /// is impossible: 3 H^2 is never a square). Null when neither fits. Most ML.NET tutorials load pixels as such a vector.
+    /// </summary>
+    public static int[]? SquareReading(int size)
+    {
+        var readings = new[] { 1, 3 }.Where(c => size % c == 0 && IsSquare(size / c)).Select(c => new[] { c, Side(size / c), Side(size / c) }).ToList();
+        return readings.Count == 1 ? readings[0] : null;
+        static int Side(int n) => (int)Math.Round(Math.Sqrt(n));
+        static bool IsSquare(int n) => n > 0 && Side(n) * Side(n) == n;
     }
 
     private static string[] ClassNames(DataViewSchema.Column label, int classes)

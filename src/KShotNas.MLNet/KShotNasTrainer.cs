@@ -65,6 +65,9 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
 
         using var data = TrainingData.Load(ml, input, layout, o, Log);
         cancel.Token.ThrowIfCancellationRequested();
+        if (o.ImageShape is null && ((VectorDataViewType)layout.Features.Type).Dimensions.Length == 1)
+            Log($"the {layout.FeatureSize}-value feature vector has no image dimensions: read as {string.Join("x", layout.ImageShape)} images "
+                + "(the only square reading with 1 or 3 channels; set Options.ImageShape to override)");
         Log($"space {SpaceCatalog.Describe(space)}; {data.Train.Count:N0} training and {data.Validation.Count:N0} validation images "
             + $"{string.Join("x", layout.ImageShape)}, {layout.Classes} classes{(data.Streaming ? ", streamed" : "")}");
         var pipelineOptions = PipelineOptions(space, o);
@@ -83,7 +86,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
                 Log($"{p.Stage} {p.Done}/{p.Total} {p.Detail}");
             }
         });
-        using var model = pipeline.Fit(data.Train, data.Validation, progress, cancel.Token);
+        using var model = pipeline.Fit(data.Train, data.Validation, progress, cancel.Token, spentBefore: clock.Elapsed);
         cancel.Token.ThrowIfCancellationRequested();
 
         var head = new OnnxHead
@@ -94,11 +97,18 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         var onnx = OnnxExporter.Export(model.Network, head);
         var chain = PredictionChain.Fit(ml, input, onnx, layout, o);
         var profile = space.Profile(model.Architecture);
+        if (pipeline.Record.Plan is { } plan)
+        {
+            plan.Total = clock.Elapsed;
+            Log($"time budget: planned {plan.Describe()}; spent "
+                + string.Join(", ", pipeline.Record.Durations.Select(x => $"{x.Key} {x.Value.TotalSeconds:F1} s")) + $", total {clock.Elapsed.TotalSeconds:F1} s");
+        }
         LastResult = new KShotNasFitResult(SpaceCatalog.Describe(space), model.ArchitectureText, profile.Params, profile.Flops,
             model.SearchReport, pipeline.Record, onnx, data.Normalization.Mean, data.Normalization.Std, layout.ClassNames,
             data.Train.Count, data.Validation.Count, data.Streaming, pipeline.Record.ValidationAccuracy, clock.Elapsed, pipelineOptions);
         Log($"found {model.ArchitectureText} ({profile.Params:N0} params, {profile.Flops:N0} FLOPs), validation accuracy "
-            + $"{pipeline.Record.ValidationAccuracy:P2}, {clock.Elapsed.TotalSeconds:F0} s");
+            + (pipeline.Record.Refitted ? "not measured (refit on training + validation rows)" : $"{pipeline.Record.ValidationAccuracy:P2}")
+            + $", {clock.Elapsed.TotalSeconds:F0} s");
         return chain;
     }
 
@@ -146,14 +156,27 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
 
     private static KShotNasOptions PipelineOptions(SearchSpace space, Options o) => new()
     {
-        Space = SpaceCatalog.Describe(space), Architecture = o.Architecture, K = o.K, Strategy = o.SearchStrategy, SearchBudget = o.SearchBudget,
+        Space = SpaceCatalog.Describe(space), Architecture = o.Architecture, K = o.K, Strategy = o.SearchStrategy, SearchBudget = o.SearchBudget ?? 200,
+        Refit = o.Refit,
+        // A stage whose count the user set keeps it; the budget plans the others.
+        TimeBudget = o.TimeBudget is { } budget
+            ? new TimeBudgetOptions
+            {
+                Budget = budget, Shares = o.TimeBudgetShares ?? TimeBudgetShares.Default, PlanSupernet = o.SupernetEpochs is null, PlanSearch = o.SearchBudget is null,
+                PlanRetrain = o.RetrainEpochs is null && o.RetrainSteps is null,
+            }
+            : null,
         Constraints = new SearchConstraints(o.MaxFlops, o.MaxParameters), ScoringImages = o.ScoringImages, Threads = o.Threads, Seed = (ulong)o.Seed,
         Supernet = new SupernetTrainerOptions
         {
-            Sampling = o.SupernetMethod, Calr = o.Calr, MomentumSeparation = o.MomentumSeparation, Epochs = o.SupernetEpochs,
+            Sampling = o.SupernetMethod, Calr = o.Calr, MomentumSeparation = o.MomentumSeparation, Epochs = o.SupernetEpochs ?? 5,
             BatchSize = o.BatchSize, LearningRate = o.SupernetLearningRate,
             KShot = new KShot.KShotOptions { WarmupEpochs = o.KShotWarmupEpochs, SimplexPaths = o.SimplexPaths, SimplexGroupSize = o.SimplexGroupSize },
         },
-        Retrain = new ClassifierTrainerOptions { Recipe = o.RetrainRecipe, Epochs = o.RetrainEpochs, BatchSize = o.BatchSize, Seed = o.Seed },
+        Retrain = new ClassifierTrainerOptions
+        {
+            Recipe = o.RetrainRecipe, Epochs = o.RetrainEpochs ?? 5, Steps = o.RetrainSteps, BatchSize = o.BatchSize, Seed = o.Seed,
+            MinimumSteps = o.RetrainEpochs is null ? Options.DefaultMinimumRetrainSteps : 0,
+        },
     };
 }

@@ -55,8 +55,27 @@ public sealed partial class KShotNasTrainer
         /// <summary>Momentum separation (MS): one momentum buffer set per complexity cluster.</summary>
         public bool MomentumSeparation { get; set; } = true;
 
-        /// <summary>Supernet training epochs.</summary>
-        public int SupernetEpochs { get; set; } = 5;
+        /// <summary>
+        /// A wall-time budget for the whole <c>Fit</c>, as AutoML experiments take one (null: none). The trainer measures
+        /// its own step and scoring costs in the first seconds and plans supernet training, the search and retraining so
+        /// that Fit ends within it; counts set explicitly (<see cref="SupernetEpochs"/>, <see cref="SearchBudget"/>,
+        /// <see cref="RetrainEpochs"/>, <see cref="RetrainSteps"/>) still win for their stage. The plan and the actual
+        /// split go to MLContext.Log and <c>LastResult.Record.Plan</c> (docs/time-budget.md).
+        /// </summary>
+        public TimeSpan? TimeBudget { get; set; }
+
+        /// <summary>How <see cref="TimeBudget"/> is split between supernet, search and retraining (null: the measured default, docs/time-budget.md).</summary>
+        public Api.TimeBudgetShares? TimeBudgetShares { get; set; }
+
+        /// <summary>
+        /// Retrain the found network on the training and validation rows together once the search is done (default true,
+        /// as AutoML refits its best pipeline). <c>LastResult.ValidationAccuracy</c> is then NaN (those rows trained the
+        /// final network): evaluate on your own test rows. Streamed data retrains on the training rows only.
+        /// </summary>
+        public bool Refit { get; set; } = true;
+
+        /// <summary>Supernet training epochs (null: planned from <see cref="TimeBudget"/>, else 5).</summary>
+        public int? SupernetEpochs { get; set; }
 
         /// <summary>Mini-batch size of supernet training and retraining.</summary>
         public int BatchSize { get; set; } = 64;
@@ -74,8 +93,8 @@ public sealed partial class KShotNasTrainer
         /// <summary>Search strategy: random, exhaustive, evolution, regularized-evolution or nsga2.</summary>
         public string SearchStrategy { get; set; } = "evolution";
 
-        /// <summary>Candidates the search scores with the supernet.</summary>
-        public int SearchBudget { get; set; } = 200;
+        /// <summary>Candidates the search scores with the supernet (null: as many as <see cref="TimeBudget"/>'s search share allows, else 200).</summary>
+        public int? SearchBudget { get; set; }
 
         /// <summary>Hard limit on the found network's multiply-accumulates (null: none).</summary>
         public long? MaxFlops { get; set; }
@@ -95,8 +114,17 @@ public sealed partial class KShotNasTrainer
         /// <summary>Retraining recipe of the found network from scratch.</summary>
         public TrainingRecipe RetrainRecipe { get; set; } = TrainingRecipe.CosineSgd;
 
-        /// <summary>Retraining epochs.</summary>
-        public int RetrainEpochs { get; set; } = 5;
+        /// <summary>
+        /// Retraining epochs (null: planned from <see cref="TimeBudget"/>, else 5 epochs and at least
+        /// <see cref="DefaultMinimumRetrainSteps"/> steps, so small data is not starved).
+        /// </summary>
+        public int? RetrainEpochs { get; set; }
+
+        /// <summary>Retraining steps (mini-batches) instead of epochs; wins over <see cref="RetrainEpochs"/> and the time budget's plan.</summary>
+        public long? RetrainSteps { get; set; }
+
+        /// <summary>The fewest retraining steps when neither epochs, steps nor a time budget set them.</summary>
+        public const long DefaultMinimumRetrainSteps = 1500;
 
         /// <summary>libtorch threads (default: the machine's cores).</summary>
         public int Threads { get; set; } = Environment.ProcessorCount;
@@ -140,19 +168,23 @@ public sealed partial class KShotNasTrainer
             Check(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "must name a column");
             Check(ImageShape is null || (ImageShape.Length == 3 && ImageShape.All(d => d > 0)), nameof(ImageShape), ImageShape is null ? null : string.Join("x", ImageShape), "must be [C, H, W] with positive sizes");
             Check(K >= 1, nameof(K), K, "must be at least 1");
-            Check(KShotWarmupEpochs is null || (double.IsFinite(KShotWarmupEpochs.Value) && KShotWarmupEpochs >= 0 && KShotWarmupEpochs < SupernetEpochs),
+            Check(KShotWarmupEpochs is null || (double.IsFinite(KShotWarmupEpochs.Value) && KShotWarmupEpochs >= 0
+                                                && (SupernetEpochs is null || KShotWarmupEpochs < SupernetEpochs)),
                 nameof(KShotWarmupEpochs), KShotWarmupEpochs, "must be finite, not negative and below SupernetEpochs");
+            Check(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), TimeBudget, "must be positive");
+            TimeBudgetShares?.Validate();
             Check(SimplexPaths >= 1, nameof(SimplexPaths), SimplexPaths, "must be at least 1");
             Check(SimplexGroupSize >= 1, nameof(SimplexGroupSize), SimplexGroupSize, "must be at least 1");
-            Check(SupernetEpochs >= 1, nameof(SupernetEpochs), SupernetEpochs, "must be at least 1");
+            Check(SupernetEpochs is null or >= 1, nameof(SupernetEpochs), SupernetEpochs, "must be at least 1");
             Check(BatchSize >= 2, nameof(BatchSize), BatchSize, "must be at least 2 (batch statistics)");
             Check(double.IsFinite(SupernetLearningRate) && SupernetLearningRate > 0, nameof(SupernetLearningRate), SupernetLearningRate, "must be finite and positive");
-            Check(SearchBudget >= 1, nameof(SearchBudget), SearchBudget, "must be at least 1");
+            Check(SearchBudget is null or >= 1, nameof(SearchBudget), SearchBudget, "must be at least 1");
             Check(MaxFlops is null or > 0, nameof(MaxFlops), MaxFlops, "must be positive");
             Check(MaxParameters is null or > 0, nameof(MaxParameters), MaxParameters, "must be positive");
             Check(ValidationData is not null || ValidationFraction is > 0 and < 1, nameof(ValidationFraction), ValidationFraction, "must be strictly between 0 and 1");
             Check(ScoringImages >= 2, nameof(ScoringImages), ScoringImages, "must be at least 2");
-            Check(RetrainEpochs >= 1, nameof(RetrainEpochs), RetrainEpochs, "must be at least 1");
+            Check(RetrainEpochs is null or >= 1, nameof(RetrainEpochs), RetrainEpochs, "must be at least 1");
+            Check(RetrainSteps is null or >= 1, nameof(RetrainSteps), RetrainSteps, "must be at least 1");
             Check(Threads is >= 1 and <= 1024, nameof(Threads), Threads, "must be between 1 and 1024");
             Check(MemoryBudgetBytes > 0, nameof(MemoryBudgetBytes), MemoryBudgetBytes, "must be positive");
             Check(StreamingShufflePool >= 1, nameof(StreamingShufflePool), StreamingShufflePool, "must be at least 1");

@@ -13,12 +13,16 @@ public static class SearchRunner
     /// Runs until <paramref name="budget"/> candidates were evaluated or the strategy has no more; every
     /// evaluated candidate is kept in the result. A strategy restored from a saved state continues its history.
     /// <paramref name="afterEvaluation"/> runs after each evaluated batch (callers save the strategy's state there, so an
-    /// interruption loses at most one batch).
+    /// interruption loses at most one batch). With a <paramref name="timeLimit"/>, no candidate is proposed once that much
+    /// time has passed (at least one is always evaluated), so a time-budgeted run's search ends near its share.
     /// </summary>
     public static SearchResult Run(ISearchStrategy strategy, IArchitectureEvaluator evaluator, SearchSpace space, int budget,
-        IProgress<SearchProgress>? progress = null, CancellationToken cancellationToken = default, Action<ISearchStrategy>? afterEvaluation = null)
+        IProgress<SearchProgress>? progress = null, CancellationToken cancellationToken = default, Action<ISearchStrategy>? afterEvaluation = null,
+        TimeSpan? timeLimit = null)
     {
         if (budget < 1) throw new ArgumentOutOfRangeException(nameof(budget), budget, "The budget must be at least one query.");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var evaluated = 0;
         var candidates = new List<SearchCandidate>();
         if (strategy is StrategyBase b)
             candidates.AddRange(b.History.Select(h => new SearchCandidate(space.Format(new Architecture(h.Choices)), h.Result)));
@@ -26,12 +30,14 @@ public static class SearchRunner
         while (candidates.Count < budget)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (evaluated > 0 && clock.Elapsed >= timeLimit) break;
             var a = strategy.Propose();
             if (a is null) break;
             var result = evaluator.Evaluate([a], cancellationToken)[0];
             strategy.Update(a, result);
             afterEvaluation?.Invoke(strategy);
             candidates.Add(new SearchCandidate(space.Format(a), result));
+            evaluated++;
             best = Math.Max(best, result.Accuracy);
             progress?.Report(new SearchProgress(candidates.Count, budget, best));
         }

@@ -58,3 +58,37 @@ public class ClassifierTrainerTests
         Assert.Equal(live, TorchRuntime.LiveNativeTensors); // nothing leaked by the interrupted step
     }
 }
+
+/// <summary>Step-counted and time-limited retraining (time-budgeted fits schedule by steps or by time, not by epochs).</summary>
+public class RetrainingLengthTests
+{
+    public RetrainingLengthTests() => TorchRuntime.Threads = 2;
+
+    [Fact]
+    public void StepsAndMinimumStepsSetTheRunLength()
+    {
+        using var test = FashionMnist.Load(DataSplit.Test);
+        using var small = test.Subset(128, seed: 1); // 2 batches of 64 per epoch
+        using var model = new SmallCnn();
+        Assert.Equal(5, new ClassifierTrainer(new ClassifierTrainerOptions { Steps = 5, Epochs = 1 }).Fit(model, small, null).Steps);
+        Assert.Equal(9, new ClassifierTrainer(new ClassifierTrainerOptions { Epochs = 1, MinimumSteps = 9 }).Fit(model, small, null).Steps);
+        Assert.Equal(4, new ClassifierTrainer(new ClassifierTrainerOptions { Epochs = 2, MinimumSteps = 3 }).Fit(model, small, small).Steps);
+    }
+
+    /// <summary>A time limit ends training when the time is up, the schedule having run its whole course.</summary>
+    [Fact]
+    public void TimeLimitEndsTrainingWithTheScheduleDone()
+    {
+        using var test = FashionMnist.Load(DataSplit.Test);
+        using var small = test.Subset(256, seed: 1);
+        using var model = new SmallCnn();
+        var reports = new List<TrainingProgress>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = new ClassifierTrainer(new ClassifierTrainerOptions { Steps = 100_000, TimeLimit = TimeSpan.FromSeconds(2), ReportEvery = 5 })
+            .Fit(model, small, null, new SyncProgress<TrainingProgress>(reports.Add));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 2, 4);
+        Assert.True(result.Steps > 4 && result.Steps < 100_000, $"{result.Steps} steps");
+        Assert.True(double.IsNaN(result.TestAccuracy)); // no test data given
+        Assert.True(reports[^1].LearningRate < 0.2 * reports[0].LearningRate, "the cosine schedule should be near its end when the time is up");
+    }
+}

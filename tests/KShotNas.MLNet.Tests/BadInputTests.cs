@@ -71,10 +71,14 @@ public class BadInputTests
         Assert.Contains("has 784 values per row, but the image shape 3x16x16 needs 768", e.Message);
     }
 
+    /// <summary>785 values have no square reading (neither H*H nor 3*H*H): the shape must be given.</summary>
     [Fact]
-    public void FeaturesWithoutDimensionsNeedAnImageShape()
+    public void FeaturesWithoutDimensionsAndNoSquareReadingNeedAnImageShape()
     {
-        var e = FitFails(TestData.FromRows(_ml, Rows(40)));
+        var rows = Enumerable.Range(0, 40).Select(i => new OddRow { Features = new float[785], Label = $"c{i % 10}" });
+        var e = FitFails(TestData.FromRows(_ml, rows));
+        Assert.IsType<ArgumentOutOfRangeException>(e);
+        Assert.Contains("785 values without image dimensions", e.Message);
         Assert.Contains("set Options.ImageShape", e.Message);
     }
 
@@ -158,4 +162,11 @@ public class BadInputTests
         [VectorType(784)] public double[] Features { get; set; } = [];
         public string Label { get; set; } = "";
     }
+}
+
+/// <summary>A row whose feature count is no square image's.</summary>
+public sealed class OddRow
+{
+    [VectorType(785)] public float[] Features { get; set; } = new float[785];
+    public string Label { get; set; } = "";
 }

@@ -25,14 +25,20 @@ internal sealed record MainJobSettings
     public bool Calr { get; init; } = true;
     /// <summary>Momentum separation.</summary>
     public bool MomentumSeparation { get; init; } = true;
-    /// <summary>Supernet epochs over the supernet half.</summary>
-    public int SupernetEpochs { get; init; } = 2;
+    /// <summary>Supernet epochs over the supernet half (null: planned by <see cref="TimeBudgetSeconds"/>).</summary>
+    public int? SupernetEpochs { get; init; } = 2;
     /// <summary>Images each candidate is scored on (batch statistics of one batch).</summary>
     public int ScoringImages { get; init; } = 2048;
-    /// <summary>Candidates the evolutionary search scores.</summary>
-    public int SearchBudget { get; init; } = 200;
-    /// <summary>Retraining epochs of the pick.</summary>
-    public int RetrainEpochs { get; init; } = 3;
+    /// <summary>Candidates the evolutionary search scores (null: as many as the time budget's search share allows).</summary>
+    public int? SearchBudget { get; init; } = 200;
+    /// <summary>Retraining epochs of the pick (null: planned by <see cref="TimeBudgetSeconds"/>).</summary>
+    public int? RetrainEpochs { get; init; } = 3;
+    /// <summary>Retraining steps of the pick: what a time-budgeted run planned (kept so that `pick-check` retrains others alike).</summary>
+    public long? RetrainSteps { get; init; }
+    /// <summary>A wall-time budget for the fit in seconds (null: the counts above).</summary>
+    public int? TimeBudgetSeconds { get; init; }
+    /// <summary>Refit the pick on the supernet and ranking halves together (the trainer's default).</summary>
+    public bool Refit { get; init; } = true;
     /// <summary>Training images used (null: all).</summary>
     public int? TrainImages { get; init; }
     /// <summary>The FLOPs budget (null: 60 % of the space's largest network).</summary>
@@ -44,8 +50,9 @@ internal sealed record MainJobSettings
 
     /// <summary>Method, K and the LR/momentum rules in words.</summary>
     public string Describe() =>
-        $"{Method}{(K > 1 ? $" K-shot K = {K}" : "")}{(Calr ? " + CaLR" : "")}{(MomentumSeparation ? " + MS" : "")}, {SupernetEpochs} supernet epochs, "
-        + $"scoring on {ScoringImages} images";
+        $"{Method}{(K > 1 ? $" K-shot K = {K}" : "")}{(Calr ? " + CaLR" : "")}{(MomentumSeparation ? " + MS" : "")}, "
+        + $"{(SupernetEpochs is { } e ? $"{e} supernet epochs" : "supernet steps planned")}, scoring on {ScoringImages} images"
+        + (TimeBudgetSeconds is { } t ? $", time budget {t} s" : "") + (Refit ? ", refit on all training images" : "");
 }
 
 /// <summary>Builds and fits the main job's ML.NET pipeline.</summary>
@@ -69,7 +76,10 @@ internal static class MainJob
         SupernetEpochs = s.SupernetEpochs,
         // K-shot: the seeds' m = 16 paths of 64 images per simplex-net update and their warm-up share (the trainer's defaults)
         SearchBudget = s.SearchBudget, MaxFlops = limit, Architecture = architecture,
-        ValidationFraction = 0.5, ScoringImages = s.ScoringImages, RetrainEpochs = s.RetrainEpochs, Threads = threads, Seed = s.Seed,
+        ValidationFraction = 0.5, ScoringImages = s.ScoringImages, Threads = threads, Seed = s.Seed, Refit = s.Refit,
+        // A fixed cell (pick-check) retrains with the steps the budgeted run planned, untimed.
+        TimeBudget = architecture is null && s.TimeBudgetSeconds is { } t ? TimeSpan.FromSeconds(t) : null,
+        RetrainSteps = s.RetrainSteps, RetrainEpochs = s.RetrainSteps is null && s.TimeBudgetSeconds is null ? s.RetrainEpochs ?? 3 : s.RetrainEpochs,
         CancellationToken = ct,
     };
 

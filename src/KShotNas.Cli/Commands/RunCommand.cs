@@ -28,18 +28,24 @@ internal static class RunCommand
         var k = new Option<int>("--k") { Description = "K-shot K (1: one-shot).", DefaultValueFactory = _ => d.K };
         var calr = new Option<bool>("--calr") { Description = "Complexity-aware LR schedule (--calr false: cosine).", DefaultValueFactory = _ => d.Calr };
         var ms = new Option<bool>("--ms") { Description = "Momentum separation (--ms false: one momentum buffer).", DefaultValueFactory = _ => d.MomentumSeparation };
-        var epochs = new Option<int>("--supernet-epochs") { Description = "Supernet epochs.", DefaultValueFactory = _ => d.SupernetEpochs };
+        var epochs = new Option<int>("--supernet-epochs") { Description = "Supernet epochs.", DefaultValueFactory = _ => d.SupernetEpochs!.Value };
         var scoring = new Option<int>("--scoring-images") { Description = "Ranking images each candidate is scored on (batch statistics).", DefaultValueFactory = _ => d.ScoringImages };
-        var budget = new Option<int>("--search-budget") { Description = "Candidates the search scores.", DefaultValueFactory = _ => d.SearchBudget };
+        var budget = new Option<int>("--search-budget") { Description = "Candidates the search scores.", DefaultValueFactory = _ => d.SearchBudget!.Value };
         var maxFlops = new Option<long?>("--max-flops") { Description = "FLOPs budget (default: 60% of the space's largest network)." };
-        var retrain = new Option<int>("--retrain-epochs") { Description = "Retraining epochs.", DefaultValueFactory = _ => d.RetrainEpochs };
+        var retrain = new Option<int>("--retrain-epochs") { Description = "Retraining epochs.", DefaultValueFactory = _ => d.RetrainEpochs!.Value };
         var trainImages = new Option<int?>("--train-images") { Description = "Training images to use (default all; half train the supernet, half rank)." };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
+        var timeBudget = new Option<int?>("--time-budget")
+        {
+            Description = "Wall-time budget of the fit in seconds: supernet steps, search time and retraining steps are planned from measured costs "
+                          + "(--supernet-epochs, --search-budget, --retrain-epochs given explicitly keep their stage's count).",
+        };
+        var refit = new Option<bool>("--refit") { Description = "Refit the pick on all training images (--refit false: on the supernet half only).", DefaultValueFactory = _ => d.Refit };
         var command = new Command("run", "The main job: NAS end to end through an ML.NET pipeline (supernet, search under a FLOPs budget, retraining), "
                                          + "with model.zip, model.onnx and an HTML report.")
         {
-            output, method, k, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed,
+            output, method, k, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, refit,
         };
         command.SetAction((p, ct) =>
         {
@@ -51,6 +57,10 @@ internal static class RunCommand
             Reliability.OptionChecks.AtLeast("--retrain-epochs", p.GetValue(retrain), 1);
             CliChecks.AtLeast("--train-images", p.GetValue(trainImages), 1);
             CliChecks.AtLeast("--max-flops", p.GetValue(maxFlops), 1);
+            CliChecks.AtLeast("--time-budget", p.GetValue(timeBudget), 1);
+            var timed = p.GetValue(timeBudget) is not null;
+            // Under a time budget, a count the user did not give is planned (null); one given keeps its stage.
+            int? Count(Option<int> option) => timed && p.GetResult(option) is null or { Implicit: true } ? null : p.GetValue(option);
             if (p.GetValue(ms) && p.GetValue(method) == PathSampling.Sandwich)
                 throw new Reliability.InvalidOptionException("--ms", "momentum separation is defined for Spos and FairNas, not Sandwich; add --ms false.");
             var threadCount = CliChecks.Threads(p.GetValue(threads));
@@ -59,9 +69,10 @@ internal static class RunCommand
             var source = CliData.Source(p);
             var settings = new MainJobSettings
             {
-                Method = p.GetValue(method), K = p.GetValue(k), Calr = p.GetValue(calr), MomentumSeparation = p.GetValue(ms), SupernetEpochs = p.GetValue(epochs),
-                ScoringImages = p.GetValue(scoring), SearchBudget = p.GetValue(budget), RetrainEpochs = p.GetValue(retrain), TrainImages = p.GetValue(trainImages),
-                MaxFlops = p.GetValue(maxFlops), Seed = p.GetValue(seed), Data = source.Description,
+                Method = p.GetValue(method), K = p.GetValue(k), Calr = p.GetValue(calr), MomentumSeparation = p.GetValue(ms), SupernetEpochs = Count(epochs),
+                ScoringImages = p.GetValue(scoring), SearchBudget = Count(budget), RetrainEpochs = Count(retrain), TrainImages = p.GetValue(trainImages),
+                MaxFlops = p.GetValue(maxFlops), Seed = p.GetValue(seed), Data = source.Description, TimeBudgetSeconds = p.GetValue(timeBudget),
+                Refit = p.GetValue(refit),
             };
             var ml = new MLContext(settings.Seed);
             var train = source.LoadView(ml, DataSplit.Train, settings.TrainImages);
@@ -69,7 +80,8 @@ internal static class RunCommand
             var (space, limit) = MainJob.Space(train, settings.MaxFlops);
             var options = MainJob.Options(settings, space, limit, threadCount, ct);
             AnsiConsole.WriteLine($"KShotNas run on {source.Description}: {options.Space}, {settings.Describe()}, {options.SearchStrategy} search of "
-                                  + $"{options.SearchBudget} under {limit:N0} FLOPs; half the training images train, half rank");
+                                  + $"{(options.SearchBudget is { } n ? $"{n} candidates" : "the planned time")} under {limit:N0} FLOPs; "
+                                  + "half the training images train the supernet, half rank");
             var (model, result) = ProgressDisplay.Run<NasProgress, (ITransformer, KShotNasFitResult)>(100, q => q.Total == 0 ? 0 : 100 * q.Done / q.Total,
                 q => $"{q.Stage}: {q.Done}/{q.Total} {q.Detail}", progress =>
                 {
@@ -80,16 +92,20 @@ internal static class RunCommand
             Directory.CreateDirectory(dir);
             ml.Model.Save(model, train.Schema, Path.Combine(dir, "model.zip"));
             result.SaveOnnx(Path.Combine(dir, "model.onnx"));
+            // pick-check retrains other cells with the steps this run's budget planned
+            settings = settings with { RetrainSteps = result.Record.Plan?.RetrainStepsDone ?? settings.RetrainSteps };
             MainJob.SaveRun(dir, settings, result, limit, metrics.MicroAccuracy);
-            var search = result.Search!;
+            var search = result.Search; // null when a small time budget skipped the supernet (prior pick)
             var total = clock.Elapsed;
             var report = RunReport.Write(dir, space, space.Parse(result.Architecture), search, result.Pipeline, result.Record,
             [
                 ("data", $"{source.Description}: {result.TrainingRows:N0} training, {result.ValidationRows:N0} ranking images, test split for accuracy"),
                 ("supernet", settings.Describe()),
+                ("time budget", result.Record.Plan is { } plan ? plan.Describe() : "- (counts as set)"),
                 ("architecture", result.Architecture),
                 ("params / FLOPs", $"{result.Parameters:N0} / {result.Flops:N0} (budget {limit:N0})"),
-                ("the pick among the candidates", PickPlace.Of(search, Math.Min(settings.ScoringImages, result.ValidationRows), limit).Summary()),
+                ("the pick among the candidates", search is null ? "- (no search: the time budget left too little for a supernet; prior pick)"
+                    : PickPlace.Of(search, Math.Min(settings.ScoringImages, result.ValidationRows), limit).Summary()),
                 ("code spread (K-shot)", result.Record.Codes is { } codes ? codes.Summary() : "- (K = 1: no codes)"),
                 ("test accuracy (ML.NET OnnxTransformer, ONNX Runtime)", $"{metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F3})"),
                 ("files", "model.zip (ML.NET, loads without KShotNas), model.onnx (raw pixels in; Score and class index out), run.json (settings and pick)"),

@@ -30,8 +30,20 @@ public sealed class ClassifierTrainerOptions
     public double WarmupEpochs { get; set; } = 0.5;
     /// <summary>RMSProp recipe: decay of the weight average per step.</summary>
     public double EmaDecay { get; set; } = 0.999;
-    /// <summary>Passes over the training data.</summary>
+    /// <summary>Passes over the training data (ignored when <see cref="Steps"/> is set).</summary>
     public int Epochs { get; set; } = 3;
+    /// <summary>
+    /// Total optimizer steps instead of whole epochs (null: <see cref="Epochs"/> passes). Small data needs a step count,
+    /// not an epoch count: 1 epoch of 4,800 images is 75 steps, far too few for any network.
+    /// </summary>
+    public long? Steps { get; set; }
+    /// <summary>
+    /// Train for this wall time instead of a step count (null: steps or epochs). The schedule advances with the share of
+    /// the time used (over the step count as its scale) and training stops when the time is up: for time-budgeted fits.
+    /// </summary>
+    public TimeSpan? TimeLimit { get; set; }
+    /// <summary>The fewest steps an epoch-counted run takes (it runs more epochs on small data); ignored when <see cref="Steps"/> is set.</summary>
+    public long MinimumSteps { get; set; }
     /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; set; } = 64;
     /// <summary>Initial learning rate (cosine-annealed to 0 over all steps).</summary>
@@ -50,6 +62,9 @@ public sealed class ClassifierTrainerOptions
     public int Seed { get; set; }
     /// <summary>Report progress every this many steps.</summary>
     public int ReportEvery { get; set; } = 50;
+
+    /// <summary>A copy (the planner changes step counts on copies).</summary>
+    public ClassifierTrainerOptions Clone() => (ClassifierTrainerOptions)MemberwiseClone();
 }
 
 /// <summary>A progress report of a training run.</summary>
@@ -68,13 +83,17 @@ public sealed class ClassifierTrainer
     /// <summary>The options.</summary>
     public ClassifierTrainerOptions Options { get; }
 
-    /// <summary>Trains <paramref name="model"/> on <paramref name="train"/> and measures accuracy on <paramref name="test"/>.</summary>
-    public TrainingResult Fit(Module model, IImageBatches train, IImageBatches test, IProgress<TrainingProgress>? progress = null,
+    /// <summary>Trains <paramref name="model"/> on <paramref name="train"/> and measures accuracy on <paramref name="test"/> (NaN without one).</summary>
+    public TrainingResult Fit(Module model, IImageBatches train, IImageBatches? test, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         var o = Options;
         var stepsPerEpoch = train.BatchCount(o.BatchSize);
-        var total = (long)stepsPerEpoch * o.Epochs;
+        if (stepsPerEpoch == 0) throw new ArgumentException("The training set is empty.", nameof(train));
+        var total = o.Steps ?? Math.Max((long)stepsPerEpoch * o.Epochs, o.MinimumSteps);
+        if (total < 1) throw new ArgumentOutOfRangeException(nameof(Options), total, "Training needs at least one step.");
+        var limit = o.TimeLimit;
+        var epochs = (int)((total + stepsPerEpoch - 1) / stepsPerEpoch); // a timed run's estimate, for progress only
         var parameters = new ParameterList(model.Parameters());
         using var optimizer = new Optimizer(o, parameters, stepsPerEpoch, total);
         var clock = Stopwatch.StartNew();
@@ -83,28 +102,36 @@ public sealed class ClassifierTrainer
         double loss = double.NaN, lossSum = 0, accSum = 0;
         int windowSteps = 0;
         model.Train();
-        for (var epoch = 0; epoch < o.Epochs; epoch++)
+        bool Done() => limit is { } l ? clock.Elapsed >= l : step >= total;
+        for (var epoch = 0; (limit is not null || epoch < epochs) && !Done(); epoch++)
         {
             foreach (var (x, y) in train.Batches(o.BatchSize, o.Seed + epoch))
             {
+                if (Done())
+                {
+                    // The last epoch stops part-way.
+                    x.Dispose();
+                    y.Dispose();
+                    break;
+                }
                 using var batchImages = x;
                 using var batchLabels = y;
                 cancellationToken.ThrowIfCancellationRequested();
-                var lr = optimizer.Schedule.At(step);
+                var lr = optimizer.Schedule.At(limit is { } t ? (long)(Math.Min(1.0, clock.Elapsed / t) * (total - 1)) : step);
                 var (l, acc) = TrainStep(model, optimizer, parameters, x, y, lr, step);
                 lossSum += l; accSum += acc; windowSteps++; windowImages += y.Size(0);
                 step++;
-                if (step % o.ReportEvery == 0 || step == total)
+                if (step % o.ReportEvery == 0 || (limit is null ? step == total : Done()))
                 {
                     loss = lossSum / windowSteps;
-                    progress?.Report(new TrainingProgress(epoch + 1, o.Epochs, step, total, loss, accSum / windowSteps, lr,
+                    progress?.Report(new TrainingProgress(epoch + 1, epochs, step, total, loss, accSum / windowSteps, lr,
                         windowImages / Math.Max(1e-9, window.Elapsed.TotalSeconds)));
                     lossSum = accSum = 0; windowSteps = 0; windowImages = 0; window.Restart();
                 }
             }
         }
         optimizer.Finish(); // the RMSProp recipe keeps the averaged weights
-        var testAccuracy = Evaluate(model, test);
+        var testAccuracy = test is null ? double.NaN : Evaluate(model, test);
         return new TrainingResult(loss, testAccuracy, clock.Elapsed, step);
     }
 

@@ -26,6 +26,7 @@ public sealed class SupernetTrainer
     private string? _lastGoodCheckpoint;
     private long _lastGoodStep;
     private RunConfiguration _config = new();
+    private int _epochs; // of the run in progress: whole epochs, or the epochs a step count touches
 
     /// <summary>Creates a trainer.</summary>
     public SupernetTrainer(SupernetTrainerOptions? options = null)
@@ -49,7 +50,9 @@ public sealed class SupernetTrainer
         var space = supernet.Space;
         var stepsPerEpoch = train.BatchCount(o.BatchSize, dropLast: true);
         if (stepsPerEpoch == 0) throw new ArgumentException($"The training set ({train.Count}) is smaller than one batch ({o.BatchSize}).");
-        var total = (long)stepsPerEpoch * o.Epochs;
+        var total = o.Steps ?? (long)stepsPerEpoch * o.Epochs;
+        if (total < 1) throw new ArgumentOutOfRangeException(nameof(Options), total, "Supernet training needs at least one step.");
+        _epochs = (int)((total + stepsPerEpoch - 1) / stepsPerEpoch);
         _config = o.Configuration(train.Count);
         _lastGoodCheckpoint = null;
         _lastGoodStep = 0;
@@ -67,7 +70,7 @@ public sealed class SupernetTrainer
         // K = 1 is exactly one-shot training: no simplex-net, no simplex steps.
         using var kshot = supernet.Weights.K > 1
             ? new KShotController(supernet, o.KShot, new PathSampler(space, PathSampling.Spos, fixedDecisions: o.FixedDecisions),
-                o.KShot.WarmupSteps(o.Epochs, stepsPerEpoch), o.BatchSize)
+                o.KShot.WarmupSteps(_epochs, stepsPerEpoch), o.BatchSize)
             : null;
         try
         {
@@ -97,6 +100,11 @@ public sealed class SupernetTrainer
         var o = Options;
         var (supernet, train, _, _, clusters, ms, sampler, _, _, kshot) = state;
         var clock = Stopwatch.StartNew();
+        // A time-limited run places the schedules by the share of its time used, so they end with the time whatever the
+        // machine's speed does meanwhile; it stops when the time is up (the step count is then only the schedules' scale).
+        var limit = o.TimeLimit;
+        bool TimeUp() => limit is { } l && clock.Elapsed >= l;
+        long ScheduleStep() => limit is { } l ? (long)(Math.Min(1.0, clock.Elapsed / l) * (total - 1)) : step;
         var window = Stopwatch.StartNew();
         var losses = new List<double>();
         var warnings = new List<string>();
@@ -104,7 +112,7 @@ public sealed class SupernetTrainer
         int windowSteps = 0;
         supernet.Train();
         supernet.Norms.UseBatchStatistics();
-        while (step < total)
+        while (limit is null ? step < total : !TimeUp())
         {
             var epoch = (int)(step / stepsPerEpoch);
             foreach (var (images, labels) in train.Batches(o.BatchSize, (int)(o.Seed % int.MaxValue) + epoch, dropLast: true,
@@ -125,23 +133,23 @@ public sealed class SupernetTrainer
                 {
                     var paths = sampler.Next(rng, o.Sampling == PathSampling.FairNas ? ms?.Decisions : null);
                     pathCount = paths.Count;
-                    (loss, acc, lr) = Step(state, ms?.ClusterOf(paths[0]) ?? 0, paths, step, x, y);
+                    (loss, acc, lr) = Step(state, ms?.ClusterOf(paths[0]) ?? 0, paths, step, ScheduleStep(), x, y);
                 }
                 losses.Add(loss);
                 lossSum += loss; accSum += acc; windowSteps++;
                 step++;
                 if (step % o.ReportEvery == 0 || step == total)
                 {
-                    progress?.Report(new SupernetProgress(epoch + 1, o.Epochs, step, total, lossSum / windowSteps, accSum / windowSteps, lr,
+                    progress?.Report(new SupernetProgress(epoch + 1, _epochs, step, total, lossSum / windowSteps, accSum / windowSteps, lr,
                         windowSteps * (double)o.BatchSize * pathCount / Math.Max(1e-9, window.Elapsed.TotalSeconds)));
                     lossSum = accSum = 0; windowSteps = 0; window.Restart();
                 }
-                var stop = o.StopAtStep is { } s && step >= s;
+                var stop = o.StopAtStep is { } s && step >= s || TimeUp();
                 var epochEnd = step % stepsPerEpoch == 0;
                 if (o.CheckpointPath is not null && (Parallel?.IsWriter ?? true) && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
                     SaveChecked(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
                 if ((epochEnd || step == total) && kshot is not null) CheckCodes(kshot, step, epoch, total, lr, progress, warnings);
-                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total, warnings);
+                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total || TimeUp(), warnings);
                 if (epochEnd) break;
             }
         }
@@ -154,7 +162,7 @@ public sealed class SupernetTrainer
         if (!Options.KShot.CheckCollapse || !kshot.WarmedUp(step) || warnings.Count > 0 && warnings[^1].StartsWith($"step {step}:", StringComparison.Ordinal)) return;
         if (kshot.ProbeCodes().CollapseWarning is not { } warning) return;
         warnings.Add($"step {step}: {warning}");
-        progress?.Report(new SupernetProgress(epoch + 1, Options.Epochs, step, total, double.NaN, double.NaN, lr, 0, warnings[^1]));
+        progress?.Report(new SupernetProgress(epoch + 1, _epochs, step, total, double.NaN, double.NaN, lr, 0, warnings[^1]));
     }
 
     private void StartParallel(DataParallel parallel, Supernet supernet, IImageBatches train, long step)
@@ -176,13 +184,14 @@ public sealed class SupernetTrainer
         bool completed, List<string> warnings) =>
         new(step, losses, clock.Elapsed, ms?.Decisions ?? [], clusters.Sum(c => c?.ElementCount ?? 0), completed, warnings);
 
-    private (double Loss, double Accuracy, double Lr) Step(RunState state, int cluster, IReadOnlyList<Architecture> paths, long step, Tensor x, Tensor y)
+    private (double Loss, double Accuracy, double Lr) Step(RunState state, int cluster, IReadOnlyList<Architecture> paths, long step, long scheduleStep,
+        Tensor x, Tensor y)
     {
         var o = Options;
         var (supernet, _, sgd, parameters, clusters, _, _, calr, cosine, kshot) = state;
         double lr, lossSum = 0, accSum = 0;
-        if (calr is null) lr = cosine.At(step);
-        else if (paths.Count == 1) lr = calr.LearningRate(paths[0], step);
+        if (calr is null) lr = cosine.At(scheduleStep);
+        else if (paths.Count == 1) lr = calr.LearningRate(paths[0], scheduleStep);
         else lr = o.LearningRate; // several paths share one step: CaLR scales each path's loss instead (reference code)
         sgd.ZeroGrad();
         foreach (var path in paths)
@@ -199,7 +208,7 @@ public sealed class SupernetTrainer
                 if (!double.IsFinite(value)) throw Diverged(step, $"the loss is {value}");
                 lossSum += value / shards.Count;
                 accSum += Functional.Accuracy(logits, ys) / shards.Count;
-                if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, step));
+                if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, scheduleStep));
                 if (Parallel is not null) loss = loss.Mul(Parallel.LossScale);
                 loss.Backward();
             }

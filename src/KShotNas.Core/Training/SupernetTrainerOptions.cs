@@ -15,6 +15,17 @@ public sealed class SupernetTrainerOptions
     public int SandwichRandomPaths { get; set; } = 2;
     /// <summary>Passes over the training data.</summary>
     public int Epochs { get; set; } = 1;
+    /// <summary>
+    /// Total steps instead of <see cref="Epochs"/> x steps per epoch (null: whole epochs). A time-budgeted run plans its
+    /// supernet training in steps; the schedules (cosine, CaLR, K-shot warm-up) span exactly these steps.
+    /// </summary>
+    public long? Steps { get; set; }
+    /// <summary>
+    /// Train for this wall time instead of a step count (null: steps). The schedules advance with the share of the time
+    /// used, over <see cref="Steps"/> (or the epochs' steps) as their scale, and training stops when the time is up.
+    /// For time-budgeted fits; such a run is not reproducible step for step and is not meant to be resumed.
+    /// </summary>
+    public TimeSpan? TimeLimit { get; set; }
     /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; set; } = 64;
     /// <summary>lr_0.</summary>
@@ -73,7 +84,7 @@ public sealed class SupernetTrainerOptions
     /// a mismatch names each differing setting.
     /// </summary>
     public Reliability.RunConfiguration Configuration(int trainImages) => new Reliability.RunConfiguration()
-        .Set("sampling", Sampling).Set("sandwich_random_paths", SandwichRandomPaths).Set("epochs", Epochs).Set("batch_size", BatchSize)
+        .Set("sampling", Sampling).Set("sandwich_random_paths", SandwichRandomPaths).Set("epochs", Epochs).Set("steps", Steps).Set("batch_size", BatchSize)
         .Set("lr", LearningRate).Set("min_lr", MinLearningRate).Set("calr", Calr).Set("gamma_max", GammaMax).Set("eta_min", EtaMin)
         .Set("ms", MomentumSeparation).Set("ms_edges", MsDecisionCount).Set("ms_decisions", string.Join(",", MsDecisions ?? []))
         .Set("untouched", Untouched).Set("momentum", Momentum).Set("nesterov", Nesterov).Set("weight_decay", WeightDecay)
@@ -83,7 +94,7 @@ public sealed class SupernetTrainerOptions
 
     /// <summary>The settings a resumed run must share with the run it continues.</summary>
     internal string Fingerprint() =>
-        $"{Sampling}|{SandwichRandomPaths}|{Epochs}|{BatchSize}|{LearningRate}|{MinLearningRate}|{Calr}|{GammaMax}|{EtaMin}|"
+        $"{Sampling}|{SandwichRandomPaths}|{Epochs}|{Steps}|{BatchSize}|{LearningRate}|{MinLearningRate}|{Calr}|{GammaMax}|{EtaMin}|"
         + $"{MomentumSeparation}|{MsDecisionCount}|{string.Join(",", MsDecisions ?? [])}|{Untouched}|{Momentum}|{Nesterov}|{WeightDecay}|"
         + $"{GradientClipNorm}|{LabelSmoothing}|{Seed}|{string.Join(",", (FixedDecisions ?? new Dictionary<int, int>()).Select(kv => $"{kv.Key}={kv.Value}"))}|{KShot.Fingerprint()}";
 }

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using static System.FormattableString;
+using KShotNas.Data;
+using KShotNas.Evaluation;
+using KShotNas.Spaces;
+using KShotNas.Supernets;
+using KShotNas.Torch;
+using KShotNas.Torch.Nn;
+using KShotNas.Torch.Optim;
+using KShotNas.Training;
+
+namespace KShotNas.Api;
+
+/// <summary>
+/// The shares of a time budget that supernet training, search and retraining get (of the time left once the data is
+/// read and the costs are measured). Retraining is planned last from the time actually left, so it absorbs what the
+/// earlier stages over- or under-ran. The default split is the one measured best in docs/time-budget.md.
+/// </summary>
+/// <param name="Supernet">Share of supernet training.</param>
+/// <param name="Search">Share of the search (scoring candidates with the shared weights).</param>
+/// <param name="Retrain">Share of retraining the pick (the rest: what the other two leave).</param>
+public sealed record TimeBudgetShares(double Supernet, double Search, double Retrain)
+{
+    /// <summary>The measured default (docs/time-budget.md).</summary>
+    public static TimeBudgetShares Default { get; } = new(0.30, 0.15, 0.55);
+
+    /// <summary>Throws when a share is negative or not finite, or they do not add up to 1.</summary>
+    public void Validate()
+    {
+        foreach (var (name, v) in new[] { ("Supernet", Supernet), ("Search", Search), ("Retrain", Retrain) })
+            if (!double.IsFinite(v) || v < 0) throw new ArgumentOutOfRangeException(name, v, $"The {name} share must be finite and not negative.");
+        if (Math.Abs(Supernet + Search + Retrain - 1) > 1e-6)
+            throw new ArgumentOutOfRangeException(nameof(Retrain), Supernet + Search + Retrain, "The shares must add up to 1.");
+    }
+}
+
+/// <summary>A time budget for a whole fit and which stage counts it plans (a stage whose count the user set keeps it).</summary>
+public sealed class TimeBudgetOptions
+{
+    /// <summary>Wall time for the whole fit, data reading and model export included.</summary>
+    public TimeSpan Budget { get; set; }
+    /// <summary>How the time is split between the stages.</summary>
+    public TimeBudgetShares Shares { get; set; } = TimeBudgetShares.Default;
+    /// <summary>Plan supernet training steps from the budget (false: the supernet options' epochs or steps).</summary>
+    public bool PlanSupernet { get; set; } = true;
+    /// <summary>Plan how long the search runs (false: the search budget in candidates, untimed).</summary>
+    public bool PlanSearch { get; set; } = true;
+    /// <summary>Plan retraining steps from the time left (false: the retraining options' epochs or steps).</summary>
+    public bool PlanRetrain { get; set; } = true;
+}
+
+/// <summary>What a time-budgeted fit measured, planned and spent; shown in the log, the run report and LastResult.</summary>
+public sealed class TimeBudgetPlan
+{
+    /// <summary>
+    /// The fewest supernet steps worth training under a budget. Far below this the shared weights rank at chance
+    /// (docs/study/ranking-budget.md: about 940 FairNAS steps rank at tau-b 0.32), and the time is better spent retraining.
+    /// </summary>
+    public const long MinimumSupernetSteps = 200;
+
+    /// <summary>The whole budget.</summary>
+    public TimeSpan Budget { get; init; }
+    /// <summary>Time spent before planning (reading the data, building the supernet, measuring costs).</summary>
+    public TimeSpan SpentBeforePlanning { get; set; }
+    /// <summary>Time kept for the export and the ML.NET chain after retraining.</summary>
+    public TimeSpan Reserve { get; init; }
+    /// <summary>Measured seconds of one supernet training step (all its paths).</summary>
+    public double SupernetStepSeconds { get; set; } = double.NaN;
+    /// <summary>Measured seconds to score one candidate.</summary>
+    public double ScoringSeconds { get; set; } = double.NaN;
+    /// <summary>Measured seconds of one retraining step of the pick.</summary>
+    public double RetrainStepSeconds { get; set; } = double.NaN;
+    /// <summary>Planned supernet training time (null: not planned).</summary>
+    public TimeSpan? SupernetTime { get; set; }
+    /// <summary>Supernet steps expected in that time at the measured cost (the schedules' scale).</summary>
+    public long? SupernetSteps { get; set; }
+    /// <summary>Planned search time (null: not planned).</summary>
+    public TimeSpan? SearchTime { get; set; }
+    /// <summary>Planned retraining time (null: not planned).</summary>
+    public TimeSpan? RetrainTime { get; set; }
+    /// <summary>Retraining steps expected in that time at the measured cost (the schedule's scale).</summary>
+    public long? RetrainSteps { get; set; }
+    /// <summary>Retraining steps actually done.</summary>
+    public long? RetrainStepsDone { get; set; }
+    /// <summary>
+    /// Set when the budget left too little supernet training to rank anything (fewer than
+    /// <see cref="MinimumSupernetSteps"/> steps): the supernet and the search were skipped and the prior pick
+    /// (<see cref="Search.PriorPick"/>) retrained for the whole budget.
+    /// </summary>
+    public string? PriorPick { get; set; }
+    /// <summary>Time at which the fit ended (set by the caller once the model is exported).</summary>
+    public TimeSpan? Total { get; set; }
+
+    /// <summary>The plan in one line.</summary>
+    public string Describe()
+    {
+        var supernet = SupernetTime is { } s ? Invariant($"{s.TotalSeconds:F0} s (~{SupernetSteps} steps at {SupernetStepSeconds * 1000:F0} ms)") : "as set";
+        var search = SearchTime is { } q ? Invariant($"{q.TotalSeconds:F0} s at {ScoringSeconds:F2} s per candidate") : "as set";
+        var retrain = RetrainTime is { } r
+            ? Invariant($"{r.TotalSeconds:F0} s (~{RetrainSteps} steps at {RetrainStepSeconds * 1000:F0} ms{(RetrainStepsDone is { } d ? $", {d} done" : "")})")
+            : "as set";
+        if (PriorPick is not null)
+            (supernet, search) = (Invariant($"skipped (~{SupernetSteps} steps would fit, fewer than {MinimumSupernetSteps})"), $"skipped, prior pick {PriorPick}");
+        return Invariant($"budget {Budget.TotalSeconds:F0} s: {SpentBeforePlanning.TotalSeconds:F1} s before planning; supernet {supernet}, ")
+               + Invariant($"search {search}, retraining {retrain}; reserve {Reserve.TotalSeconds:F1} s");
+    }
+}
+
+/// <summary>Measures the stage costs a time budget is planned from: a few timed steps on the real data and networks.</summary>
+internal static class CostProbe
+{
+    /// <summary>Seconds of one supernet step: forward and backward of every path a step trains (gradients cleared after).</summary>
+    public static double SupernetStepSeconds(Supernet supernet, IImageBatches train, int batchSize, int pathsPerStep, Random rng)
+    {
+        var space = supernet.Space;
+        var parameters = new ParameterList(supernet.Parameters());
+        var seconds = TimeSteps(train, batchSize, 4, (x, y) =>
+        {
+            using var scope = TensorScope.Begin();
+            var a = space.Sample(rng);
+            Functional.CrossEntropy(supernet.Forward(x, a), y).Backward();
+        });
+        Gradients.ZeroGrad(parameters);
+        return seconds * pathsPerStep;
+    }
+
+    /// <summary>Seconds of one training step of <paramref name="network"/> (forward, backward; no update).</summary>
+    public static double StepSeconds(Module network, IImageBatches train, int batchSize)
+    {
+        var parameters = new ParameterList(network.Parameters());
+        var seconds = TimeSteps(train, batchSize, 4, (x, y) =>
+        {
+            using var scope = TensorScope.Begin();
+            Functional.CrossEntropy(network.Forward(x), y).Backward();
+        });
+        Gradients.ZeroGrad(parameters);
+        return seconds * 1.15; // the optimizer update and data order are not in the probe: measured about 15 % of a step
+    }
+
+    /// <summary>Seconds to score one candidate (the second of two timed scorings; the first warms the allocator).</summary>
+    public static double ScoringSeconds(SupernetEvaluator evaluator, Supernet supernet, ImageDataset scoring, Random rng)
+    {
+        var a = supernet.Space.Sample(rng);
+        evaluator.Score(supernet, [a], scoring);
+        var clock = Stopwatch.StartNew();
+        evaluator.Score(supernet, [supernet.Space.Sample(rng)], scoring);
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    // Times `steps` calls after one untimed warm-up call, on the first batches of the data; seconds per call.
+    private static double TimeSteps(IImageBatches train, int batchSize, int steps, Action<Tensor, Tensor> step)
+    {
+        var clock = new Stopwatch();
+        var done = -1;
+        while (done < steps)
+        {
+            foreach (var (x, y) in train.Batches(batchSize, shuffleSeed: 12345, dropLast: train.Count >= batchSize))
+            {
+                using (x)
+                using (y)
+                {
+                    if (done == 0) clock.Start();
+                    step(x, y);
+                }
+                if (++done >= steps) break;
+            }
+        }
+        return clock.Elapsed.TotalSeconds / steps;
+    }
+}
+
+/// <summary>A running time budget: what is spent, what is left, and the plan it makes from measured costs.</summary>
+internal sealed class BudgetClock
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeSpan _spentBefore;
+    private readonly TimeBudgetOptions _options;
+
+    public BudgetClock(TimeBudgetOptions options, TimeSpan spentBefore)
+    {
+        if (options.Budget <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), options.Budget, "The time budget must be positive.");
+        options.Shares.Validate();
+        _options = options;
+        _spentBefore = spentBefore;
+        // The export and the ML.NET chain after retraining take about a second on the small spaces.
+        Plan = new TimeBudgetPlan { Budget = options.Budget, Reserve = TimeSpan.FromSeconds(1.5 + 0.03 * options.Budget.TotalSeconds) };
+    }
+
+    public TimeBudgetPlan Plan { get; }
+
+    /// <summary>Time used since the fit began.</summary>
+    public TimeSpan Elapsed => _spentBefore + _clock.Elapsed;
+
+    /// <summary>Time left for the stages (the reserve kept back), never negative.</summary>
+    public TimeSpan Left => TimeSpan.FromTicks(Math.Max(0, (Plan.Budget - Elapsed - Plan.Reserve).Ticks));
+
+    /// <summary>
+    /// Measures a supernet step and a scoring, then plans supernet training (written into <paramref name="supernetOptions"/>)
+    /// and the search time. False when the supernet would get too few steps to rank anything: skip it and the search.
+    /// </summary>
+    public bool PlanSearchStages(Supernet supernet, SupernetTrainerOptions supernetOptions, IImageBatches train, SupernetEvaluator evaluator,
+        ImageDataset scoring, ulong seed)
+    {
+        var rng = new Random(unchecked((int)seed) ^ 0x5eed);
+        var paths = new PathSampler(supernet.Space, supernetOptions.Sampling, supernetOptions.SandwichRandomPaths).Next(rng).Count;
+        if (_options.PlanSupernet) Plan.SupernetStepSeconds = CostProbe.SupernetStepSeconds(supernet, train, supernetOptions.BatchSize, paths, rng);
+        if (_options.PlanSearch) Plan.ScoringSeconds = CostProbe.ScoringSeconds(evaluator, supernet, scoring, rng);
+        Plan.SpentBeforePlanning = Elapsed;
+        // The retraining share is not fixed here: retraining takes whatever the first two stages leave.
+        var left = Left.TotalSeconds;
+        if (_options.PlanSupernet)
+        {
+            // Driven by time: the machine's speed may change under other load; the measured cost only scales the schedules.
+            Plan.SupernetTime = TimeSpan.FromSeconds(left * _options.Shares.Supernet);
+            Plan.SupernetSteps = Math.Max(2, (long)(Plan.SupernetTime.Value.TotalSeconds / Plan.SupernetStepSeconds));
+            supernetOptions.Steps = Plan.SupernetSteps;
+            supernetOptions.TimeLimit = Plan.SupernetTime;
+        }
+        if (_options.PlanSearch) Plan.SearchTime = TimeSpan.FromSeconds(Math.Max(left * _options.Shares.Search, Plan.ScoringSeconds));
+        return !_options.PlanSupernet || Plan.SupernetSteps >= TimeBudgetPlan.MinimumSupernetSteps;
+    }
+
+    /// <summary>The retraining options that fill the time left (the step cost measured on a probe copy of the pick scales the schedule).</summary>
+    public ClassifierTrainerOptions PlanRetraining(ClassifierTrainerOptions options, SearchSpace space, Architecture architecture, IImageBatches data)
+    {
+        if (!_options.PlanRetrain) return options;
+        // Built after the real network, so the probe does not change the real network's initialization.
+        using (var probe = new Deployment.StandaloneNetwork(space, architecture))
+            Plan.RetrainStepSeconds = CostProbe.StepSeconds(probe, data, options.BatchSize);
+        Plan.RetrainTime = Left;
+        Plan.RetrainSteps = Math.Max(2, (long)(Plan.RetrainTime.Value.TotalSeconds / Plan.RetrainStepSeconds));
+        var planned = options.Clone();
+        planned.Steps = Plan.RetrainSteps;
+        planned.TimeLimit = Plan.RetrainTime;
+        return planned;
+    }
+}

@@ -1,0 +1,56 @@
+using KShotNas.Spaces;
+
+namespace KShotNas.Search;
+
+/// <summary>
+/// The architecture to take when a time budget leaves too little time to train a supernet that could rank anything:
+/// among those the limits allow whose every operation computes on a live input, the deepest (most convolutions on one
+/// path through a NAS-Bench-201 cell, as in its ResNet cell), then the costliest (FLOPs, then parameters: larger
+/// networks train better in these spaces, the complexity bias the ranking study measures). In NAS-Bench-201 a node
+/// that receives only 'none' is all zeros, and operations on it cost FLOPs but learn nothing.
+/// </summary>
+public static class PriorPick
+{
+    /// <summary>Chooses the prior pick; throws when the limits allow no architecture that was looked at.</summary>
+    public static Architecture Choose(SearchSpace space, SearchConstraints? constraints, ulong seed = 0)
+    {
+        // Small spaces are enumerated; large ones are sampled (the best of 20,000 is near the top by FLOPs).
+        var rng = new Random(unchecked((int)seed));
+        var candidates = space.Size <= 200_000 ? space.Enumerate() : Enumerable.Range(0, 20_000).Select(_ => space.Sample(rng));
+        var best = candidates.Where(a => (constraints?.Allows(space, a) ?? true) && AllInputsLive(space, a))
+            .Select(a => (a, p: space.Profile(a), depth: ConvolutionDepth(space, a)))
+            .OrderByDescending(x => x.depth).ThenByDescending(x => x.p.Flops).ThenByDescending(x => x.p.Params).Select(x => x.a).FirstOrDefault();
+        return best ?? throw new ArgumentException("No architecture of the space meets the limits with every operation on a live input.");
+    }
+
+    /// <summary>Convolutions on the longest path from the input node to the output node of a NAS-Bench-201 cell (0 for other spaces).</summary>
+    public static int ConvolutionDepth(SearchSpace space, Architecture a)
+    {
+        if (space is not Nb201Space) return 0;
+        var depth = new[] { 0, -1, -1, -1 }; // -1: not reached
+        for (var to = 1; to <= 3; to++)
+            for (var from = 0; from < to; from++)
+            {
+                var op = a[Nb201Space.EdgeIndex(to, from)];
+                if (op == Nb201Space.None || depth[from] < 0) continue;
+                depth[to] = Math.Max(depth[to], depth[from] + (op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3 ? 1 : 0));
+            }
+        return Math.Max(0, depth[3]);
+    }
+
+    /// <summary>True when no operation of <paramref name="a"/> reads a node that only 'none' edges feed (NB201), and the output is fed.</summary>
+    public static bool AllInputsLive(SearchSpace space, Architecture a)
+    {
+        if (space is not Nb201Space) return true;
+        var live = new bool[4];
+        live[0] = true;
+        for (var to = 1; to <= 3; to++)
+            for (var from = 0; from < to; from++)
+            {
+                if (a[Nb201Space.EdgeIndex(to, from)] == Nb201Space.None) continue;
+                if (!live[from]) return false;
+                live[to] = true;
+            }
+        return live[3];
+    }
+}

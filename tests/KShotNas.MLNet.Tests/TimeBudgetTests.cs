@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using KShotNas.Data;
+using KShotNas.MLNet;
+using KShotNas.Training;
+using Microsoft.ML;
+
+namespace KShotNas.MLNet.Tests;
+
+/// <summary>The time budget, the refit, step-counted retraining and reading a plain pixel vector as a square image.</summary>
+public class TimeBudgetTests
+{
+    private static IDataView Keyed(MLContext ml, IDataView rows) => ml.Transforms.Conversion.MapValueToKey("Label").Fit(rows).Transform(rows);
+
+    /// <summary>Fashion-MNIST rows as most ML.NET tutorials load pixels: a plain 784-float vector, no image dimensions.</summary>
+    private static IDataView PlainRows(MLContext ml, int count)
+    {
+        using var data = FashionMnist.Load(DataSplit.Train, normalize: false);
+        var pixels = data.Images.ToArray<float>();
+        var labels = data.Labels.ToArray<long>();
+        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(i => new VectorRow
+        {
+            Features = pixels.AsSpan(i * 784, 784).ToArray().Select(v => v * 255f).ToArray(), Label = FashionMnist.ClassNames[(int)labels[i]],
+        }));
+    }
+
+    /// <summary>A fit with a time budget and no counts plans every stage and ends within the budget (+10 %).</summary>
+    [Theory]
+    [InlineData(20)] // supernet, search and retraining
+    [InlineData(6)] // too short for a supernet: the prior pick retrains for the whole budget
+    public void FitEndsWithinItsTimeBudget(int seconds)
+    {
+        var ml = new MLContext(seed: 0);
+        var rows = Keyed(ml, TestData.Rows(ml, 1200));
+        var trainer = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options
+        {
+            TimeBudget = TimeSpan.FromSeconds(seconds), MaxFlops = 3_000_000, SupernetMethod = PathSampling.Spos, ScoringImages = 200, Threads = 2,
+        });
+        var clock = Stopwatch.StartNew();
+        var model = trainer.Fit(rows);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        Assert.True(elapsed <= 1.1 * seconds, $"Fit took {elapsed:F1} s of a {seconds} s budget");
+        var r = trainer.LastResult!;
+        var plan = r.Record.Plan!;
+        Assert.NotNull(plan.RetrainTime);
+        Assert.True(plan.RetrainStepsDone >= 1);
+        Assert.True(r.Record.Durations.ContainsKey("retrain"));
+        if (plan.PriorPick is null)
+        {
+            Assert.NotNull(r.Search);
+            Assert.True(plan.SupernetSteps >= Api.TimeBudgetPlan.MinimumSupernetSteps);
+            Assert.True(r.Record.Durations.ContainsKey("supernet") && r.Record.Durations.ContainsKey("search"));
+        }
+        else
+        {
+            Assert.Equal(6, seconds); // 20 s leaves room for a supernet on this data
+            Assert.Null(r.Search);
+            Assert.Equal(plan.PriorPick, r.Architecture);
+        }
+        var accuracy = ml.MulticlassClassification.Evaluate(model.Transform(Keyed(ml, TestData.Rows(ml, 500, DataSplit.Test)))).MicroAccuracy;
+        Assert.True(accuracy > 0.5, $"test accuracy {accuracy:P1}");
+    }
+
+    /// <summary>Counts set by the user win over the budget's plan for their stage.</summary>
+    [Fact]
+    public void ExplicitCountsWinOverTheTimeBudget()
+    {
+        var ml = new MLContext(seed: 0);
+        var o = TestData.Tiny();
+        o.TimeBudget = TimeSpan.FromSeconds(30);
+        o.RetrainSteps = 7;
+        var trainer = new KShotNasTrainer(ml, o);
+        trainer.Fit(Keyed(ml, TestData.Rows(ml, 600)));
+        var r = trainer.LastResult!;
+        Assert.Null(r.Record.Plan!.SupernetTime); // SupernetEpochs = 1 was set
+        Assert.Null(r.Record.Plan.SearchTime); // SearchBudget = 4 was set
+        Assert.Null(r.Record.Plan.RetrainTime);
+        Assert.Equal(4, r.Search!.Candidates.Count);
+        Assert.Equal(7, r.Record.Retraining[^1].Step);
+    }
+
+    /// <summary>
+    /// The refit retrains the pick on the training and validation rows together (more steps per epoch), and then
+    /// reports no validation accuracy; without it the validation rows measure the retrained network.
+    /// </summary>
+    [Fact]
+    public void RefitTrainsOnTrainingAndValidationRows()
+    {
+        var ml = new MLContext(seed: 0);
+        var rows = Keyed(ml, TestData.Rows(ml, 600));
+        var o = TestData.Tiny();
+        o.Architecture = "|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|none~1|none~2|";
+        var refit = new KShotNasTrainer(ml, o);
+        refit.Fit(rows);
+        o.Refit = false;
+        var plain = new KShotNasTrainer(ml, o);
+        plain.Fit(rows);
+
+        Assert.True(refit.LastResult!.Record.Refitted);
+        Assert.True(double.IsNaN(refit.LastResult.ValidationAccuracy));
+        Assert.Equal(2 * (int)Math.Ceiling(600 / 64.0), refit.LastResult.Record.Retraining[^1].TotalSteps); // 2 epochs of all 600 rows
+        Assert.False(plain.LastResult!.Record.Refitted);
+        Assert.InRange(plain.LastResult.ValidationAccuracy, 0.3, 1.0);
+        Assert.Equal(2 * (int)Math.Ceiling(480 / 64.0), plain.LastResult.Record.Retraining[^1].TotalSteps); // 2 epochs of the 480 training rows
+    }
+
+    /// <summary>A plain 784-value vector is read as 1x28x28 images (said in the log) and trains.</summary>
+    [Fact]
+    public void PlainPixelVectorIsReadAsASquareImage()
+    {
+        var ml = new MLContext(seed: 0);
+        var log = new List<string>();
+        ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
+        var trainer = new KShotNasTrainer(ml, TestData.Tiny());
+        trainer.Fit(Keyed(ml, PlainRows(ml, 400)));
+        Assert.Contains("in=1,size=28", trainer.LastResult!.Space);
+        Assert.Contains(log, l => l.Contains("784-value feature vector has no image dimensions: read as 1x28x28"));
+    }
+
+    [Theory]
+    [InlineData(784, new[] { 1, 28, 28 })]
+    [InlineData(3072, new[] { 3, 32, 32 })]
+    [InlineData(2352, new[] { 3, 28, 28 })]
+    [InlineData(785, null)]
+    [InlineData(1000, null)]
+    public void SquareReadingIsUniqueOrAbsent(int size, int[]? expected) => Assert.Equal(expected, InputSchema.SquareReading(size));
+}
