@@ -103,10 +103,16 @@ public sealed class DataSource
         if (o.Size is null || o.Channels is null)
         {
             var step = Math.Max(1, files.Count / ShapeSample);
+            // Only the majority mode needs pixels (equal channels); a size alone is in the header.
             for (var i = 0; i < files.Count && sample.Count < ShapeSample; i += step)
-                if (ImageFolder.Inspect(files[i].Path, files[i].Label).Image is { } image) sample.Add(image);
-            if (sample.Count == 0) // every sampled file is bad: the full check names them all
-                ImageFolder.Check(files).ThrowIfBad(o.SkipBadImages ? "No readable image is left." : "Fix or remove them, or skip them (--skip-bad-images).");
+                if (ImageFolder.Inspect(files[i].Path, files[i].Label, headerOnly: o.Channels is not null).Image is { } image) sample.Add(image);
+            if (sample.Count == 0) // every sampled file is bad: the full check names them all, or finds the good ones
+            {
+                var scan = ImageFolder.Check(files);
+                if (!o.SkipBadImages || scan.Images.Count == 0)
+                    scan.ThrowIfBad(o.SkipBadImages ? "No readable image is left." : "Fix or remove them, or skip them (--skip-bad-images).");
+                sample = scan.Images.ToList();
+            }
         }
         var size = o.Size ?? sample.GroupBy(i => (i.Width, i.Height)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
             .Select(g => Math.Min(g.Key.Width, g.Key.Height)).First();

@@ -73,8 +73,12 @@ public static class ImageFolder
             results.Where(r => r.Bad is not null).Select(r => r.Bad!).ToList());
     }
 
-    /// <summary>Checks one file: its size and mode, or what is wrong with it. Never throws for bad content.</summary>
-    public static (ImageFileInfo? Image, BadImageFile? Bad) Inspect(string path, string label = "")
+    /// <summary>
+    /// Checks one file: its size and mode, or what is wrong with it. Never throws for bad content. With
+    /// <paramref name="headerOnly"/> only the header is read (fast; a truncated file passes, and grey means a grey
+    /// colour type rather than equal channels).
+    /// </summary>
+    public static (ImageFileInfo? Image, BadImageFile? Bad) Inspect(string path, string label = "", bool headerOnly = false)
     {
         BadImageFile Bad(string problem) => new(path, problem);
         try
@@ -88,6 +92,7 @@ public static class ImageFolder
             var (w, h) = (codec.Info.Width, codec.Info.Height);
             if (w <= 0 || h <= 0) return (null, Bad($"has no pixels ({w}x{h})"));
             if ((long)w * h > MaxPixels) return (null, Bad($"claims {w}x{h} pixels, over the {MaxPixels / 1048576} megapixel limit"));
+            if (headerOnly) return (new ImageFileInfo(path, label, w, h, codec.Info.ColorType is SKColorType.Gray8), null);
             var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
             var pixels = new byte[info.BytesSize];
             SKCodecResult decoded;

@@ -35,6 +35,7 @@ internal static class CliData
     public static DataSource Source(ParseResult p, SearchSpace? space = null)
     {
         var size = CliChecks.AtLeast("--image-size", p.GetValue(ImageSize), 1);
+        if (size > 4096) throw new Reliability.InvalidOptionException("--image-size", $"{size} is over 4096; the networks take small images.");
         var options = new ImageFolderOptions
         {
             Size = size ?? space?.InputShape.Height, Channels = space?.InputShape.Channels is 1 or 3 ? space.InputShape.Channels : null,
