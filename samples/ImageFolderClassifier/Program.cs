@@ -1,5 +1,6 @@
 // Image classification from folders with ML.NET and KShotNas:
-//   LoadImages -> ResizeImages -> ExtractPixels -> MapValueToKey -> KShotNas -> MapKeyToValue,
+//   LoadImages -> ResizeImages -> ConvertToGrayscale -> ExtractPixels -> MapValueToKey -> KShotNas -> MapKeyToValue,
+// over images of any size and colour mode (scaled with the aspect kept and centre-cropped to 28x28, made grey),
 // evaluated on a held-out folder, saved as model.zip (which ClassifyImage loads without KShotNas).
 // Usage: ImageFolderClassifier TRAIN_DIR TEST_DIR OUT_DIR
 using KShotNas.MLNet;
@@ -15,8 +16,14 @@ var (trainDir, testDir, outDir) = (args[0], args[1], args[2]);
 var ml = new MLContext(seed: 0);
 ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("KShotNas", StringComparison.Ordinal)) Console.WriteLine(e.RawMessage); };
 
-// One row per image file: its path and its class (the subfolder's name).
-IDataView Folder(string dir) => ml.Data.LoadFromEnumerable(ImageData.ListFolder(dir).Select(f => new ImageInput { ImagePath = f.Path, Label = f.Label }));
+// One row per image file: its path and its class (the subfolder's name). Every file is decoded once first, so an
+// unreadable one is named now (LoadImages would fail later, inside Fit, without a name; truncated files not at all).
+IDataView Folder(string dir)
+{
+    var files = ImageData.ListFolder(dir);
+    ImageFolder.Check(files).ThrowIfBad();
+    return ml.Data.LoadFromEnumerable(files.Select(f => new ImageInput { ImagePath = f.Path, Label = f.Label }));
+}
 var train = Folder(trainDir);
 var test = Folder(testDir);
 
@@ -28,8 +35,9 @@ var nas = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Opti
     SupernetMethod = KShotNas.Training.PathSampling.Spos,
 });
 var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
-    .Append(ml.Transforms.ResizeImages("Image", 28, 28))
-    .Append(ml.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red)) // grayscale: one channel
+    .Append(ml.Transforms.ResizeImages("Image", 28, 28, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
+    .Append(ml.Transforms.ConvertToGrayscale("Image"))
+    .Append(ml.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red)) // grey: one channel
     .Append(ml.Transforms.Conversion.MapValueToKey("Label"))
     .Append(nas)
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));

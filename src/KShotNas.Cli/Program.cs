@@ -4,6 +4,8 @@ using KShotNas.Cli.Commands;
 
 var root = new RootCommand("KShotNas: weight-sharing neural architecture search on libtorch, for .NET.");
 root.Options.Add(CliData.Option);
+root.Options.Add(CliData.ImageSize);
+root.Options.Add(CliData.SkipBadImages);
 var verbose = new Option<bool>("--verbose") { Description = "On an error, print the stack trace too.", Recursive = true };
 root.Options.Add(verbose);
 root.Subcommands.Add(InfoCommand.Create());

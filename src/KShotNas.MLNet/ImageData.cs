@@ -14,26 +14,36 @@ namespace KShotNas.MLNet;
 public static class ImageData
 {
     /// <summary>File extensions read from an image folder.</summary>
-    public static IReadOnlyList<string> ImageExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".gif"];
+    public static IReadOnlyList<string> ImageExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
 
     /// <summary>True when <paramref name="directory"/> holds Fashion-MNIST-style IDX files.</summary>
     public static bool IsIdxFolder(string directory) => File.Exists(Path.Combine(directory, "train-images-idx3-ubyte.gz"));
 
     /// <summary>
-    /// The images of a folder with one subfolder per class, resized to <paramref name="size"/> x <paramref name="size"/>;
+    /// The images of a folder with one subfolder per class, brought to <paramref name="size"/> x <paramref name="size"/>;
     /// <paramref name="grayscale"/> null decides from the first image (all channels equal: one channel).
+    /// Check the files first with <see cref="ImageFolder.Check"/>: LoadImages names no file when one cannot be read.
     /// </summary>
     public static IDataView FromFolder(MLContext ml, string directory, int size, bool? grayscale = null) =>
         FromFiles(ml, ListFolder(directory), size, grayscale);
 
-    /// <summary>The given (path, class) image files as a view, resized to <paramref name="size"/>; grayscale as in <see cref="FromFolder"/>.</summary>
-    public static IDataView FromFiles(MLContext ml, IReadOnlyList<(string Path, string Label)> files, int size, bool? grayscale = null)
+    /// <summary>
+    /// The given (path, class) image files as a view through LoadImages -> ResizeImages -> [ConvertToGrayscale] ->
+    /// ExtractPixels: every image is scaled with its aspect kept until its shorter side is <paramref name="size"/>, then
+    /// centre-cropped to a square (ResizeImages' IsoCrop), so images of any size and mode give one input shape.
+    /// <paramref name="grayscale"/> as in <see cref="FromFolder"/>; colour images are converted to grey when
+    /// <paramref name="convertColor"/> (skip it only when every image is grey: the conversion may round).
+    /// </summary>
+    public static IDataView FromFiles(MLContext ml, IReadOnlyList<(string Path, string Label)> files, int size, bool? grayscale = null,
+        bool convertColor = true)
     {
         if (files.Count == 0) throw new ArgumentException("No image files.", nameof(files));
-        var gray = grayscale ?? IsGrayscale(files[0].Path);
+        var gray = grayscale ?? ImageFolder.Inspect(files[0].Path).Image?.Grayscale ?? true;
         var rows = ml.Data.LoadFromEnumerable(files.Select(f => new ImageFile { ImagePath = f.Path, Label = f.Label }));
-        var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImageFile.ImagePath))
-            .Append(ml.Transforms.ResizeImages("Image", size, size))
+        IEstimator<ITransformer> resized = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImageFile.ImagePath))
+            .Append(ml.Transforms.ResizeImages("Image", size, size, resizing: ImageResizingEstimator.ResizingKind.IsoCrop,
+                cropAnchor: ImageResizingEstimator.Anchor.Center));
+        var pipeline = (gray && convertColor ? resized.Append(ml.Transforms.ConvertToGrayscale("Image")) : resized)
             .Append(ml.Transforms.ExtractPixels("Features", "Image",
                 colorsToExtract: gray ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb))
             .Append(ml.Transforms.DropColumns("Image"));
@@ -107,17 +117,6 @@ public static class ImageData
 
     /// <summary>A class name usable as a folder name ("T-shirt/top" -> "T-shirt_top").</summary>
     public static string SafeName(string name) => string.Concat(name.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
-
-    private static bool IsGrayscale(string path)
-    {
-        using var image = MLImage.CreateFromFile(path);
-        var pixels = image.Pixels;
-        var step = image.BitsPerPixel / 8;
-        if (step < 3) return true;
-        for (var i = 0; i + 2 < pixels.Length; i += step)
-            if (pixels[i] != pixels[i + 1] || pixels[i] != pixels[i + 2]) return false;
-        return true;
-    }
 
     private sealed class ImageFile
     {

@@ -47,6 +47,8 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         if (o.ValidationData is { } validation) InputSchema.CheckValidation(validation.Schema, layout, o);
         var space = SpaceFor(layout, o);
         CheckArchitecture(space, o);
+        // Limits below the space's smallest network are refused now, not after the supernet has trained.
+        new SearchConstraints(o.MaxFlops, o.MaxParameters).CheckFeasible(space, nameof(o.MaxFlops), nameof(o.MaxParameters));
         var ml = _env as MLContext ?? new MLContext(o.Seed);
         var host = _env.Register("KShotNas");
         using var channel = host.Start("Fit");

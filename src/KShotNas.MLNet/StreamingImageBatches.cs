@@ -22,11 +22,12 @@ internal sealed class StreamingImageBatches(MLContext ml, IDataView view, Column
     {
         var reader = new RowReader(layout, "training");
         var image = new float[layout.FeatureSize];
-        using var cursor = view.GetRowCursor([view.Schema[layout.Features.Name], view.Schema[layout.Label.Name]]);
+        using var cursor = view.GetRowCursor(reader.Columns(view.Schema));
+        reader.Attach(cursor, view);
         var getFeatures = cursor.GetGetter<VBuffer<float>>(view.Schema[layout.Features.Name]);
         var getLabel = cursor.GetGetter<uint>(view.Schema[layout.Label.Name]);
         var n = 0;
-        while (cursor.MoveNext()) reader.Read(getFeatures, getLabel, n++, image);
+        while (reader.MoveNext(cursor, n)) reader.Read(getFeatures, getLabel, n++, image);
         if (n == 0) throw new ArgumentException("The training data view has no rows.", nameof(view));
         return (n, reader.Statistics(), reader.ClassCounts);
     }
@@ -44,7 +45,8 @@ internal sealed class StreamingImageBatches(MLContext ml, IDataView view, Column
         var pixels = new float[(long)batchSize * size];
         var labels = new long[batchSize];
         var shape = layout.ImageShape;
-        using var cursor = source.GetRowCursor([features, label]);
+        using var cursor = source.GetRowCursor(reader.Columns(source.Schema));
+        reader.Attach(cursor, source);
         var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
         var getLabel = cursor.GetGetter<uint>(label);
         long row = 0;
@@ -52,7 +54,7 @@ internal sealed class StreamingImageBatches(MLContext ml, IDataView view, Column
         while (true)
         {
             var filled = 0;
-            while (filled < batchSize && cursor.MoveNext())
+            while (filled < batchSize && reader.MoveNext(cursor, row))
             {
                 if (row++ < skip) continue;
                 labels[filled] = reader.Read(getFeatures, getLabel, row - 1, pixels.AsSpan(filled * size, size));

@@ -50,6 +50,24 @@ public sealed record SearchConstraints(long? MaxFlops = null, long? MaxParams = 
         return (MaxFlops is not { } f || p.Flops <= f) && (MaxParams is not { } m || p.Params <= m);
     }
 
+    /// <summary>
+    /// Throws <see cref="InfeasibleConstraintsException"/> when a limit is below the smallest network of <paramref name="space"/>
+    /// (no candidate could meet it), naming the limit as <paramref name="flopsName"/> / <paramref name="paramsName"/> and
+    /// the smallest cost. Analytic, so it runs before any data is read or any supernet trained.
+    /// </summary>
+    public void CheckFeasible(SearchSpace space, string flopsName = "MaxFlops", string paramsName = "MaxParams")
+    {
+        if (MaxFlops is null && MaxParams is null) return;
+        var (flops, parameters) = ComplexityExtremes.SmallestCost(space);
+        var name = SpaceCatalog.Describe(space);
+        if (MaxFlops is { } f && f < flops)
+            throw new InfeasibleConstraintsException($"{flopsName} {f:N0} is below the smallest network of space {name} ({flops:N0} FLOPs): "
+                                                     + $"no candidate can meet it. Give at least {flops:N0}.");
+        if (MaxParams is { } m && m < parameters)
+            throw new InfeasibleConstraintsException($"{paramsName} {m:N0} is below the smallest network of space {name} ({parameters:N0} parameters): "
+                                                     + $"no candidate can meet it. Give at least {parameters:N0}.");
+    }
+
     /// <summary>How far <paramref name="a"/> exceeds the limits, relative to them (0 when feasible): constrained domination's measure.</summary>
     public double Violation(SearchSpace space, Architecture a)
     {

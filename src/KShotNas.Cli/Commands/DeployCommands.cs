@@ -39,7 +39,7 @@ internal static class RetrainCommand
             using var runLock = RunLock.Acquire(outPath, isFolder: false);
             CliChecks.TorchThreads(p.GetValue(threads));
             TorchRuntime.ManualSeed((ulong)p.GetValue(seed));
-            var source = CliData.Source(p);
+            var source = CliData.Source(p, s);
             using var all = source.Load(DataSplit.Train);
             CliData.CheckSpace(s, all, source);
             using var subset = p.GetValue(images) is { } n ? all.Subset(n, p.GetValue(seed)) : null;

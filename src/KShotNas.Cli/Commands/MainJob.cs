@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using KShotNas.Api;
 using KShotNas.Data;
 using KShotNas.MLNet;
+using KShotNas.Search;
 using KShotNas.Spaces;
 using KShotNas.Training;
 using Microsoft.ML;
@@ -58,14 +59,18 @@ internal sealed record MainJobSettings
 /// <summary>Builds and fits the main job's ML.NET pipeline.</summary>
 internal static class MainJob
 {
-    /// <summary>The small NB201 skeleton for the data's shape and the FLOPs budget (default 60 % of the largest cell).</summary>
-    public static (Nb201Space Space, long Limit) Space(IDataView train, long? maxFlops)
+    /// <summary>
+    /// The small NB201 skeleton for the data's shape and the FLOPs budget (default 60 % of the largest cell). Known from
+    /// the source's layout alone (labels or file names, no pixels), so a budget no cell can meet is refused, as
+    /// <paramref name="limitName"/>, before any image is read.
+    /// </summary>
+    public static (Nb201Space Space, long Limit) Space(DataSource source, int? trainImages, long? maxFlops, string limitName = "--max-flops")
     {
-        var dims = ((VectorDataViewType)train.Schema["Features"].Type).Dimensions;
-        var classes = train.GetColumn<string>("Label").Distinct().Count();
-        var (channels, size) = dims.Length == 3 ? (dims[0], dims[1]) : (1, dims[0]);
-        var space = new Nb201Space(Nb201Options.FashionMnistSmall with { InputChannels = channels, InputSize = size, Classes = classes });
-        return (space, maxFlops ?? (long)(0.6 * space.Enumerate().Max(a => space.Profile(a).Flops)));
+        var classes = source.Classes(DataSplit.Train, trainImages);
+        var space = new Nb201Space(Nb201Options.FashionMnistSmall with { InputChannels = source.Channels, InputSize = source.ImageSize, Classes = classes });
+        var limit = maxFlops ?? (long)(0.6 * space.Enumerate().Max(a => space.Profile(a).Flops));
+        new SearchConstraints(limit).CheckFeasible(space, limitName);
+        return (space, limit);
     }
 
     /// <summary>The trainer's options for <paramref name="s"/>; <paramref name="architecture"/> retrains that cell instead of searching.</summary>

@@ -49,9 +49,7 @@ internal static class PickCheckCommand
             var source = CliData.Source(p);
             if (source.Description != record.Settings.Data)
                 throw new Reliability.InvalidOptionException("--data", $"the run used {record.Settings.Data}, not {source.Description}: the check must retrain on the run's data.");
-            var ml = new MLContext(record.Settings.Seed);
-            var train = source.LoadView(ml, DataSplit.Train, record.Settings.TrainImages);
-            var (space, limit) = MainJob.Space(train, record.Settings.MaxFlops);
+            var (space, limit) = MainJob.Space(source, record.Settings.TrainImages, record.Settings.MaxFlops, $"{Path.Combine(dir, "run.json")}'s --max-flops");
             if (limit != record.FlopsBudget) throw new InvalidDataException($"run.json's FLOPs budget {record.FlopsBudget:N0} differs from the recomputed {limit:N0}.");
             var constraints = new SearchConstraints(limit);
 

@@ -23,7 +23,12 @@ internal static class RunCommand
     public static Command Create()
     {
         var d = new MainJobSettings();
-        var output = new Option<string>("--out") { Description = "Folder for model.zip, model.onnx, run.json and the report.", DefaultValueFactory = _ => "out/run" };
+        var output = new Option<string>("--out")
+        {
+            Description = "Folder for model.zip, model.onnx, run.json and the report; an earlier run there is replaced whole, a folder of other files is refused.",
+            DefaultValueFactory = _ => "out/run",
+        };
+        var force = new Option<bool>("--force") { Description = "Replace --out whole even when it holds files `kshotnas run` did not write." };
         var method = new Option<PathSampling>("--method") { Description = "Supernet path sampling: Spos, FairNas or Sandwich.", DefaultValueFactory = _ => d.Method };
         var k = new Option<int>("--k") { Description = "K-shot K (1: one-shot).", DefaultValueFactory = _ => d.K };
         var calr = new Option<bool>("--calr") { Description = "Complexity-aware LR schedule (--calr false: cosine).", DefaultValueFactory = _ => d.Calr };
@@ -45,7 +50,7 @@ internal static class RunCommand
         var command = new Command("run", "The main job: NAS end to end through an ML.NET pipeline (supernet, search under a FLOPs budget, retraining), "
                                          + "with model.zip, model.onnx and an HTML report.")
         {
-            output, method, k, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, refit,
+            output, force, method, k, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, refit,
         };
         command.SetAction((p, ct) =>
         {
@@ -64,9 +69,11 @@ internal static class RunCommand
             if (p.GetValue(ms) && p.GetValue(method) == PathSampling.Sandwich)
                 throw new Reliability.InvalidOptionException("--ms", "momentum separation is defined for Spos and FairNas, not Sandwich; add --ms false.");
             var threadCount = CliChecks.Threads(p.GetValue(threads));
-            var dir = Reliability.OptionChecks.WritableFolder("--out", p.GetValue(output));
-            using var runLock = Reliability.RunLock.Acquire(dir, isFolder: true);
             var source = CliData.Source(p);
+            // The space and the budget follow from the data's layout alone: an impossible --max-flops is refused here.
+            var (space, limit) = MainJob.Space(source, p.GetValue(trainImages), p.GetValue(maxFlops));
+            using var folder = RunFolder.Open(p.GetValue(output)!, p.GetValue(force));
+            var dir = folder.Staging;
             var settings = new MainJobSettings
             {
                 Method = p.GetValue(method), K = p.GetValue(k), Calr = p.GetValue(calr), MomentumSeparation = p.GetValue(ms), SupernetEpochs = Count(epochs),
@@ -77,7 +84,6 @@ internal static class RunCommand
             var ml = new MLContext(settings.Seed);
             var train = source.LoadView(ml, DataSplit.Train, settings.TrainImages);
             var test = source.LoadView(ml, DataSplit.Test);
-            var (space, limit) = MainJob.Space(train, settings.MaxFlops);
             var options = MainJob.Options(settings, space, limit, threadCount, ct);
             AnsiConsole.WriteLine($"KShotNas run on {source.Description}: {options.Space}, {settings.Describe()}, {options.SearchStrategy} search of "
                                   + $"{(options.SearchBudget is { } n ? $"{n} candidates" : "the planned time")} under {limit:N0} FLOPs; "
@@ -96,10 +102,14 @@ internal static class RunCommand
             settings = settings with { RetrainSteps = result.Record.Plan?.RetrainStepsDone ?? settings.RetrainSteps };
             MainJob.SaveRun(dir, settings, result, limit, metrics.MicroAccuracy);
             var search = result.Search; // null when a small time budget skipped the supernet (prior pick)
+            var dataRows = new List<(string, string)>();
+            if (source.ImageRule is { } rule) dataRows.Add(("input images", rule));
+            if (source.Skipped.Count > 0) dataRows.Add(("skipped files", ImageFolder.Describe(source.Skipped)));
             var total = clock.Elapsed;
             var report = RunReport.Write(dir, space, space.Parse(result.Architecture), search, result.Pipeline, result.Record,
             [
                 ("data", $"{source.Description}: {result.TrainingRows:N0} training, {result.ValidationRows:N0} ranking images, test split for accuracy"),
+                .. dataRows,
                 ("supernet", settings.Describe()),
                 ("time budget", result.Record.Plan is { } plan ? plan.Describe() : "- (counts as set)"),
                 ("architecture", result.Architecture),
@@ -113,7 +123,9 @@ internal static class RunCommand
             ]);
             AnsiConsole.WriteLine($"chosen: {result.Architecture} ({result.Parameters:N0} params, {result.Flops:N0} FLOPs)");
             AnsiConsole.WriteLine($"test accuracy through ML.NET/ONNX Runtime: {metrics.MicroAccuracy:P2}; {total.TotalSeconds:F0} s in all");
-            AnsiConsole.WriteLine($"model: {Path.Combine(dir, "model.zip")}; report: {report}");
+            folder.Commit();
+            var outDir = p.GetValue(output)!;
+            AnsiConsole.WriteLine($"model: {Path.Combine(outDir, "model.zip")}; report: {Path.Combine(outDir, Path.GetFileName(report))}");
             return Task.FromResult(0);
         });
         return command;

@@ -55,6 +55,7 @@ internal static class SearchCommands
             {
                 OptionChecks.ExistingFile("--table", tablePath);
                 searchSpace = TableSpace(p.GetValue(space), tablePath);
+                constraints.CheckFeasible(searchSpace, "--max-flops", "--max-params");
                 config.Set("evaluator", "table").Set("table", RunConfiguration.FileIdentity(tablePath)).Set("space", SpaceCatalog.Describe(searchSpace));
                 CheckState(dir, p.GetValue(resume));
                 var evaluator = TabularBenchmark.Load(tablePath, searchSpace);
@@ -69,7 +70,8 @@ internal static class SearchCommands
                 CheckState(dir, p.GetValue(resume));
                 using var supernet = SupernetFile.Load(checkpointPath);
                 searchSpace = supernet.Space;
-                var source = CliData.Source(p);
+                constraints.CheckFeasible(searchSpace, "--max-flops", "--max-params");
+                var source = CliData.Source(p, searchSpace);
                 config.Set("space", SpaceCatalog.Describe(searchSpace)).Set("data", source.Description);
                 var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(rankImages));
                 CliData.CheckSpace(searchSpace, train, source);

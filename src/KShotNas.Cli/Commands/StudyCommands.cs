@@ -62,7 +62,7 @@ internal static class StudyCommands
             CliChecks.TorchThreads(p.GetValue(threads));
             var existing = ReferenceSet.ReadRuns(path);
             var done = existing.Select(r => (r.Arch, r.Seed)).ToHashSet();
-            var source = CliData.Source(p);
+            var source = CliData.Source(p, s);
             using var all = source.Load(DataSplit.Train);
             CliData.CheckSpace(s, all, source);
             using var subset = p.GetValue(images) is { } n ? all.Subset(n, 0) : null;
@@ -118,7 +118,9 @@ internal static class StudyCommands
         command.SetAction(p =>
         {
             CliChecks.AtLeast("--max-flops", p.GetValue(maxFlops), 1);
-            var results = StudyResults.Load(SpaceCatalog.Create(p.GetValue(space)!), p.GetValue(reference)!, p.GetValue(runs)!, p.GetValue(scores)!, p.GetValue(costs),
+            var studySpace = SpaceCatalog.Create(p.GetValue(space)!);
+            new KShotNas.Search.SearchConstraints(p.GetValue(maxFlops)).CheckFeasible(studySpace, "--max-flops");
+            var results = StudyResults.Load(studySpace, p.GetValue(reference)!, p.GetValue(runs)!, p.GetValue(scores)!, p.GetValue(costs),
                 p.GetValue(maxFlops));
             StudyReport.Write(results, p.GetValue(output)!, p.GetValue(images)!);
             AnsiConsole.WriteLine($"{results.Runs.Count} supernets, reference ceiling tau-b {results.ReferenceCeiling.KendallTauB:F3} -> {p.GetValue(output)}");

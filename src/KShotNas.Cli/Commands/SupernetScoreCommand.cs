@@ -48,7 +48,7 @@ internal static class SupernetScoreCommand
             CliChecks.TorchThreads(p.GetValue(threads));
             using var supernet = SupernetFile.Load(checkpointPath, p.GetValue(norm));
             var space = supernet.Space;
-            var source = CliData.Source(p);
+            var source = CliData.Source(p, space);
             var list = Architectures(space, p.GetValue(archs), p.GetValue(all), p.GetValue(sample), p.GetValue(seed));
             if (list.Count == 0) throw new InvalidOptionException("--archs", $"{p.GetValue(archs)} lists no architecture (one per line; '#' starts a comment).");
             var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), supernet.Norms.Mode == SupernetNorm.Recalibrated ? 4096 : 1, p.GetValue(images));

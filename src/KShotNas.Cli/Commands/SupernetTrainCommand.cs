@@ -98,7 +98,7 @@ internal static class SupernetTrainCommand
             var searchSpace = SpaceCatalog.Create(p.GetValue(space)!);
             if (p.GetValue(fewShot) is { } split && (split < 0 || split >= searchSpace.Decisions.Count))
                 throw new InvalidOptionException("--few-shot", $"must be a decision index in [0, {searchSpace.Decisions.Count - 1}] (got {split}).");
-            var source = CliData.Source(p);
+            var source = CliData.Source(p, searchSpace);
             var (train, ranking) = NasData.Split(source.Load(DataSplit.Train), p.GetValue(trainImages), 1);
             CliData.CheckSpace(searchSpace, train, source);
             ranking.Dispose();
