@@ -178,7 +178,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         Retrain = new ClassifierTrainerOptions
         {
             Recipe = o.RetrainRecipe, Epochs = o.RetrainEpochs ?? 5, Steps = o.RetrainSteps, BatchSize = o.BatchSize, Seed = o.Seed,
-            MinimumSteps = o.RetrainEpochs is null ? Options.DefaultMinimumRetrainSteps : 0,
+            MinimumSteps = o.RetrainEpochs is null ? Options.DefaultMinimumRetrainSteps : 0, Augmentation = o.RetrainAugmentation,
         },
     };
 }

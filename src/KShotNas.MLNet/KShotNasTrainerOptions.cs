@@ -120,6 +120,13 @@ public sealed partial class KShotNasTrainer
         /// </summary>
         public int? RetrainEpochs { get; set; }
 
+        /// <summary>
+        /// Random changes to the retraining's batches: a shift of up to 2 pixels and, by default, mirroring half of them
+        /// (<see cref="Augmentation.ShiftAndFlip"/>). Use <see cref="Augmentation.Shift"/> when a mirrored image is another
+        /// class (digits, letters); <see cref="Augmentation.None"/> for the images as they are.
+        /// </summary>
+        public Augmentation RetrainAugmentation { get; set; } = Augmentation.ShiftAndFlip;
+
         /// <summary>Retraining steps (mini-batches) instead of epochs; wins over <see cref="RetrainEpochs"/> and the time budget's plan.</summary>
         public long? RetrainSteps { get; set; }
 

@@ -92,3 +92,31 @@ public class RetrainingLengthTests
         Assert.True(reports[^1].LearningRate < 0.2 * reports[0].LearningRate, "the cosine schedule should be near its end when the time is up");
     }
 }
+
+public class AugmentationTests
+{
+    /// <summary>Shift and flip keep the shape, move or mirror the pixels, fill the border with the darkest value, and leak nothing.</summary>
+    [Fact]
+    public void ShiftAndFlipMoveThePixelsAndKeepTheShape()
+    {
+        var live = TorchRuntime.LiveNativeTensors;
+        using (var scope = TensorScope.Begin())
+        {
+            var values = Enumerable.Range(0, 2 * 1 * 6 * 6).Select(i => (float)i).ToArray();
+            var x = Tensor.FromArray(values, 2, 1, 6, 6);
+            Assert.Same(x, BatchAugmentation.Apply(x, Augmentation.None, new Random(0)));
+            for (var seed = 0; seed < 20; seed++)
+            {
+                var y = BatchAugmentation.Apply(x, Augmentation.ShiftAndFlip, new Random(seed));
+                Assert.Equal(x.Shape, y.Shape);
+                var v = y.ToArray<float>();
+                Assert.All(v, p => Assert.True(p == 0 || values.Contains(p))); // the border fill is the darkest value, 0
+                var z = BatchAugmentation.Apply(x, Augmentation.ShiftAndFlip, new Random(seed));
+                Assert.Equal(v, z.ToArray<float>()); // one seed, one augmentation
+            }
+            // Across seeds, some batch is shifted or mirrored (not every result equals the input).
+            Assert.Contains(Enumerable.Range(0, 20), s => !BatchAugmentation.Apply(x, Augmentation.Shift, new Random(s)).ToArray<float>().SequenceEqual(values));
+        }
+        Assert.Equal(live, TorchRuntime.LiveNativeTensors);
+    }
+}

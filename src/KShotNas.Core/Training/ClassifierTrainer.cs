@@ -62,6 +62,8 @@ public sealed class ClassifierTrainerOptions
     public int Seed { get; set; }
     /// <summary>Report progress every this many steps.</summary>
     public int ReportEvery { get; set; } = 50;
+    /// <summary>Random changes to each training batch (default none).</summary>
+    public Augmentation Augmentation { get; set; }
 
     /// <summary>A copy (the planner changes step counts on copies).</summary>
     public ClassifierTrainerOptions Clone() => (ClassifierTrainerOptions)MemberwiseClone();
@@ -102,6 +104,7 @@ public sealed class ClassifierTrainer
         double loss = double.NaN, lossSum = 0, accSum = 0;
         int windowSteps = 0;
         model.Train();
+        var augmentRng = new Random(o.Seed);
         bool Done() => limit is { } l ? clock.Elapsed >= l : step >= total;
         for (var epoch = 0; (limit is not null || epoch < epochs) && !Done(); epoch++)
         {
@@ -118,7 +121,8 @@ public sealed class ClassifierTrainer
                 using var batchLabels = y;
                 cancellationToken.ThrowIfCancellationRequested();
                 var lr = optimizer.Schedule.At(limit is { } t ? (long)(Math.Min(1.0, clock.Elapsed / t) * (total - 1)) : step);
-                var (l, acc) = TrainStep(model, optimizer, parameters, x, y, lr, step);
+                using var inputs = TensorScope.Begin();
+                var (l, acc) = TrainStep(model, optimizer, parameters, BatchAugmentation.Apply(x, o.Augmentation, augmentRng), y, lr, step);
                 lossSum += l; accSum += acc; windowSteps++; windowImages += y.Size(0);
                 step++;
                 if (step % o.ReportEvery == 0 || (limit is null ? step == total : Done()))
