@@ -31,8 +31,7 @@ var nas = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Opti
 {
     LabelColumnName = "Label", FeatureColumnName = "Features",
     MaxFlops = 3_000_000,                        // hard limit of the search: multiply-accumulates per image
-    SupernetEpochs = 3, SearchBudget = 60, RetrainEpochs = 10,
-    SupernetMethod = KShotNas.Training.PathSampling.Spos,
+    TimeBudget = TimeSpan.FromSeconds(60),       // the whole Fit: supernet, search and retraining are planned to fit it
 });
 var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
     .Append(ml.Transforms.ResizeImages("Image", 28, 28, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))

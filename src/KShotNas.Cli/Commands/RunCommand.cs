@@ -33,18 +33,19 @@ internal static class RunCommand
         var k = new Option<int>("--k") { Description = "K-shot K (1: one-shot).", DefaultValueFactory = _ => d.K };
         var calr = new Option<bool>("--calr") { Description = "Complexity-aware LR schedule (--calr false: cosine).", DefaultValueFactory = _ => d.Calr };
         var ms = new Option<bool>("--ms") { Description = "Momentum separation (--ms false: one momentum buffer).", DefaultValueFactory = _ => d.MomentumSeparation };
-        var epochs = new Option<int>("--supernet-epochs") { Description = "Supernet epochs.", DefaultValueFactory = _ => d.SupernetEpochs!.Value };
+        var epochs = new Option<int?>("--supernet-epochs") { Description = "Supernet epochs (default: planned by --time-budget; without one, 2)." };
         var scoring = new Option<int>("--scoring-images") { Description = "Ranking images each candidate is scored on (batch statistics).", DefaultValueFactory = _ => d.ScoringImages };
-        var budget = new Option<int>("--search-budget") { Description = "Candidates the search scores.", DefaultValueFactory = _ => d.SearchBudget!.Value };
+        var budget = new Option<int?>("--search-budget") { Description = "Candidates the search scores (default: as many as --time-budget allows; without one, 200)." };
         var maxFlops = new Option<long?>("--max-flops") { Description = "FLOPs budget (default: 60% of the space's largest network)." };
-        var retrain = new Option<int>("--retrain-epochs") { Description = "Retraining epochs.", DefaultValueFactory = _ => d.RetrainEpochs!.Value };
+        var retrain = new Option<int?>("--retrain-epochs") { Description = "Retraining epochs (default: planned by --time-budget; without one, 3)." };
         var trainImages = new Option<int?>("--train-images") { Description = "Training images to use (default all; half train the supernet, half rank)." };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
-        var timeBudget = new Option<int?>("--time-budget")
+        var timeBudget = new Option<int>("--time-budget")
         {
-            Description = "Wall-time budget of the fit in seconds: supernet steps, search time and retraining steps are planned from measured costs "
-                          + "(--supernet-epochs, --search-budget, --retrain-epochs given explicitly keep their stage's count).",
+            Description = "Wall-time budget of the fit in seconds (0: none): supernet training, search and retraining are planned from measured "
+                          + "costs; --supernet-epochs, --search-budget and --retrain-epochs given explicitly keep their stage's count.",
+            DefaultValueFactory = _ => MainJobSettings.DefaultTimeBudgetSeconds,
         };
         var refit = new Option<bool>("--refit") { Description = "Refit the pick on all training images (--refit false: on the supernet half only).", DefaultValueFactory = _ => d.Refit };
         var command = new Command("run", "The main job: NAS end to end through an ML.NET pipeline (supernet, search under a FLOPs budget, retraining), "
@@ -56,16 +57,13 @@ internal static class RunCommand
         {
             var clock = Stopwatch.StartNew();
             Reliability.OptionChecks.AtLeast("--k", p.GetValue(k), 1);
-            Reliability.OptionChecks.AtLeast("--supernet-epochs", p.GetValue(epochs), 1);
+            CliChecks.AtLeast("--supernet-epochs", p.GetValue(epochs), 1);
             Reliability.OptionChecks.AtLeast("--scoring-images", p.GetValue(scoring), 2);
-            Reliability.OptionChecks.AtLeast("--search-budget", p.GetValue(budget), 1);
-            Reliability.OptionChecks.AtLeast("--retrain-epochs", p.GetValue(retrain), 1);
+            CliChecks.AtLeast("--search-budget", p.GetValue(budget), 1);
+            CliChecks.AtLeast("--retrain-epochs", p.GetValue(retrain), 1);
             CliChecks.AtLeast("--train-images", p.GetValue(trainImages), 1);
             CliChecks.AtLeast("--max-flops", p.GetValue(maxFlops), 1);
-            CliChecks.AtLeast("--time-budget", p.GetValue(timeBudget), 1);
-            var timed = p.GetValue(timeBudget) is not null;
-            // Under a time budget, a count the user did not give is planned (null); one given keeps its stage.
-            int? Count(Option<int> option) => timed && p.GetResult(option) is null or { Implicit: true } ? null : p.GetValue(option);
+            Reliability.OptionChecks.AtLeast("--time-budget", p.GetValue(timeBudget), 0);
             if (p.GetValue(ms) && p.GetValue(method) == PathSampling.Sandwich)
                 throw new Reliability.InvalidOptionException("--ms", "momentum separation is defined for Spos and FairNas, not Sandwich; add --ms false.");
             var threadCount = CliChecks.Threads(p.GetValue(threads));
@@ -76,9 +74,9 @@ internal static class RunCommand
             var dir = folder.Staging;
             var settings = new MainJobSettings
             {
-                Method = p.GetValue(method), K = p.GetValue(k), Calr = p.GetValue(calr), MomentumSeparation = p.GetValue(ms), SupernetEpochs = Count(epochs),
-                ScoringImages = p.GetValue(scoring), SearchBudget = Count(budget), RetrainEpochs = Count(retrain), TrainImages = p.GetValue(trainImages),
-                MaxFlops = p.GetValue(maxFlops), Seed = p.GetValue(seed), Data = source.Description, TimeBudgetSeconds = p.GetValue(timeBudget),
+                Method = p.GetValue(method), K = p.GetValue(k), Calr = p.GetValue(calr), MomentumSeparation = p.GetValue(ms), SupernetEpochs = p.GetValue(epochs),
+                ScoringImages = p.GetValue(scoring), SearchBudget = p.GetValue(budget), RetrainEpochs = p.GetValue(retrain), TrainImages = p.GetValue(trainImages),
+                MaxFlops = p.GetValue(maxFlops), Seed = p.GetValue(seed), Data = source.Description, TimeBudgetSeconds = p.GetValue(timeBudget) is > 0 and var t ? t : null,
                 Refit = p.GetValue(refit),
             };
             var ml = new MLContext(settings.Seed);
