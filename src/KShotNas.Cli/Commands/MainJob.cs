@@ -93,7 +93,7 @@ internal static class MainJob
         SearchBudget = s.SearchBudget ?? (s.TimeBudgetSeconds is null ? 200 : null), MaxFlops = limit, Architecture = architecture,
         ValidationFraction = 0.5, ScoringImages = s.ScoringImages, Threads = threads, Seed = s.Seed, Refit = s.Refit,
         // A fixed cell (pick-check) retrains with the steps the budgeted run planned, untimed.
-        TimeBudget = architecture is null && s.TimeBudgetSeconds is { } t ? TimeSpan.FromSeconds(t) : null, TimeBudgetShares = Shares,
+        TimeBudget = architecture is null && s.TimeBudgetSeconds is { } t ? TimeSpan.FromSeconds(t) : null, TimeBudgetShares = MainJobSettings.Shares,
         RetrainSteps = s.RetrainSteps, RetrainEpochs = s.RetrainSteps is null && s.TimeBudgetSeconds is null ? s.RetrainEpochs ?? 3 : s.RetrainEpochs,
         CancellationToken = ct,
     };
