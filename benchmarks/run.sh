@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks against PyTorch eager (Debian python3-torch), each a ratio in one run: `benchmarks/run.sh cnn|supernet|kshot|inference [options]`.
 # Options: --threads N --batch B --steps S --warmup W --rounds R.
+# `benchmarks/run.sh mlnet [--rows 1000,6000,60000] [--budgets 60,300,900] [--contenders ...] [--shares S,Q,R] [--out CSV]`:
+# accuracy and fit time against ML.NET's own trainers on the same rows (resumes: cells already in the CSV are skipped).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"

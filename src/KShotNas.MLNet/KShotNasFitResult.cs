@@ -17,7 +17,7 @@ namespace KShotNas.MLNet;
 /// <param name="TrainingRows">Rows the supernet and the retraining trained on.</param>
 /// <param name="ValidationRows">Rows candidates were scored on.</param>
 /// <param name="Streamed">Whether the training rows were streamed instead of held in memory.</param>
-/// <param name="ValidationAccuracy">The retrained network's accuracy on the validation rows.</param>
+/// <param name="ValidationAccuracy">The retrained network's accuracy on the validation rows; NaN after a refit (<see cref="KShotNasTrainer.Options.Refit"/>), which trains on them.</param>
 /// <param name="Duration">Wall time of the fit.</param>
 /// <param name="Pipeline">The NAS path's options as the trainer ran them (space, supernet, search, retraining).</param>
 public sealed record KShotNasFitResult(string Space, string Architecture, long Parameters, long Flops, SearchResult? Search, FitRecord Record,
