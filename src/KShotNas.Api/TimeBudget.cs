@@ -116,7 +116,7 @@ internal static class CostProbe
     {
         var space = supernet.Space;
         var parameters = new ParameterList(supernet.Parameters());
-        var seconds = TimeSteps(train, batchSize, 4, (x, y) =>
+        var seconds = TimeSteps(train, batchSize, 3, (x, y) =>
         {
             using var scope = TensorScope.Begin();
             var a = space.Sample(rng);
@@ -205,7 +205,17 @@ internal sealed class BudgetClock
     {
         var rng = new Random(unchecked((int)seed) ^ 0x5eed);
         var paths = new PathSampler(supernet.Space, supernetOptions.Sampling, supernetOptions.SandwichRandomPaths).Next(rng).Count;
-        if (_options.PlanSupernet) Plan.SupernetStepSeconds = CostProbe.SupernetStepSeconds(supernet, train, supernetOptions.BatchSize, paths, rng);
+        if (_options.PlanSupernet)
+        {
+            Plan.SupernetStepSeconds = CostProbe.SupernetStepSeconds(supernet, train, supernetOptions.BatchSize, paths, rng);
+            Plan.SupernetSteps = (long)(Left.TotalSeconds * _options.Shares.Supernet / Plan.SupernetStepSeconds);
+            if (Plan.SupernetSteps < TimeBudgetPlan.MinimumSupernetSteps)
+            {
+                // Too short for a supernet: no scoring probe either, every second goes to retraining.
+                Plan.SpentBeforePlanning = Elapsed;
+                return false;
+            }
+        }
         if (_options.PlanSearch) Plan.ScoringSeconds = CostProbe.ScoringSeconds(evaluator, supernet, scoring, rng);
         Plan.SpentBeforePlanning = Elapsed;
         // The retraining share is not fixed here: retraining takes whatever the first two stages leave.
