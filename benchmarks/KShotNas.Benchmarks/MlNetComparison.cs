@@ -103,9 +103,9 @@ public static class MlNetComparison
         var space = SpaceCatalog.Create("nb201:C=8,N=1,in=1,size=28,classes=10");
         string[] cells =
         [
-            "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|",
-            "|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|none~1|none~2|",
-            "|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|none~1|none~2|",
+            "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_3x3~1|none~2|", // node 3 = x + conv(conv(x))
+            "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|none~2|",
+            "|nor_conv_1x1~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|none~2|",
         ];
         return cells.FirstOrDefault(c => space.Profile(space.Parse(c)).Flops <= maxFlops)
                ?? throw new ArgumentException($"No ResNet-style cell fits {maxFlops:N0} FLOPs.");

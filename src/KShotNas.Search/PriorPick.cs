@@ -45,19 +45,31 @@ public static class PriorPick
     public static int Skips(SearchSpace space, Architecture a) =>
         space is Nb201Space ? Enumerable.Range(0, Nb201Space.Edges.Length).Count(i => a[i] == Nb201Space.Skip) : 0;
 
-    /// <summary>True when no operation of <paramref name="a"/> reads a node that only 'none' edges feed (NB201), and the output is fed.</summary>
+    /// <summary>
+    /// True when every operation of <paramref name="a"/> reads a live node and feeds the output (NB201: a node fed only by
+    /// 'none' is all zeros; one that feeds nothing on the way to node 3 is computed for nothing), and the output is fed.
+    /// </summary>
     public static bool AllInputsLive(SearchSpace space, Architecture a)
     {
         if (space is not Nb201Space) return true;
+        bool Edge(int to, int from) => a[Nb201Space.EdgeIndex(to, from)] != Nb201Space.None;
         var live = new bool[4];
         live[0] = true;
         for (var to = 1; to <= 3; to++)
             for (var from = 0; from < to; from++)
-            {
-                if (a[Nb201Space.EdgeIndex(to, from)] == Nb201Space.None) continue;
-                if (!live[from]) return false;
-                live[to] = true;
-            }
+                if (Edge(to, from))
+                {
+                    if (!live[from]) return false;
+                    live[to] = true;
+                }
+        var used = new bool[4];
+        used[3] = true;
+        for (var from = 2; from >= 0; from--)
+            for (var to = from + 1; to <= 3; to++)
+                if (Edge(to, from) && used[to]) used[from] = true;
+        for (var to = 1; to <= 3; to++)
+            for (var from = 0; from < to; from++)
+                if (Edge(to, from) && !used[to]) return false;
         return live[3];
     }
 }
