@@ -7,14 +7,28 @@ public class PriorPickTests
 {
     private static readonly Nb201Space Space = new(Nb201Options.FashionMnistSmall);
 
-    /// <summary>The prior pick meets the limit, has no operation on a dead node, and no live cell under the limit costs more.</summary>
+    /// <summary>Under 3M FLOPs the two-3x3 ResNet cell does not fit; the 3x3-then-1x1 variant does and is taken.</summary>
     [Fact]
-    public void PicksTheCostliestLiveCellUnderTheLimit()
+    public void PicksTheCostliestResNetVariantThatFits()
     {
-        var limit = new SearchConstraints(MaxFlops: 3_000_000);
+        Assert.Equal(PriorPick.ResNetCells[1], Space.Format(PriorPick.Choose(Space, new SearchConstraints(MaxFlops: 3_000_000))));
+        Assert.Equal(PriorPick.ResNetCells[0], Space.Format(PriorPick.Choose(Space, null)));
+        Assert.All(PriorPick.ResNetCells, c => Assert.True(PriorPick.AllInputsLive(Space, Space.Parse(c))));
+    }
+
+    /// <summary>
+    /// With no ResNet variant under the limit: the pick meets the limit, has no operation on a dead node, and no live
+    /// cell under the limit costs more.
+    /// </summary>
+    [Fact]
+    public void OtherwisePicksTheCostliestLiveCellUnderTheLimit()
+    {
+        var cheapest = PriorPick.ResNetCells.Min(c => Space.Profile(Space.Parse(c)).Flops);
+        var limit = new SearchConstraints(MaxFlops: cheapest - 1);
         var pick = PriorPick.Choose(Space, limit);
+        Assert.DoesNotContain(Space.Format(pick), PriorPick.ResNetCells);
         var flops = Space.Profile(pick).Flops;
-        Assert.True(flops <= 3_000_000);
+        Assert.True(flops < cheapest);
         Assert.True(PriorPick.AllInputsLive(Space, pick));
         Assert.DoesNotContain(Space.Enumerate(), a => limit.Allows(Space, a) && PriorPick.AllInputsLive(Space, a) && Space.Profile(a).Flops > flops);
     }
