@@ -54,7 +54,7 @@ public sealed class TimeBudgetPlan
 {
     /// <summary>
     /// The fewest supernet steps worth training under a budget. Measured on 6,000 Fashion-MNIST rows in 300 s: the pick of
-    /// a 298-step FairNAS supernet retrained to 84.8 % test accuracy, the prior pick to 87.1 %; the ranking study's
+    /// a 298-step FairNAS supernet retrained to 84.8 % test accuracy, a prior cell retrained for the whole time to 87.1 %; the ranking study's
     /// 938-step supernets pick cells 1 point below the best reference cell (docs/time-budget.md). Below this many steps
     /// the time is better spent retraining the prior pick.
     /// </summary>
@@ -136,7 +136,7 @@ internal static class CostProbe
             Functional.CrossEntropy(network.Forward(x), y).Backward();
         });
         Gradients.ZeroGrad(parameters);
-        return seconds * 1.15; // the optimizer update and data order are not in the probe: measured about 15 % of a step
+        return seconds * 1.15; // an allowance for the optimizer update and the data order, which the probe leaves out (not measured)
     }
 
     /// <summary>Seconds to score one candidate (the second of two timed scorings; the first warms the allocator).</summary>
