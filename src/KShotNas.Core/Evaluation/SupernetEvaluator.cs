@@ -16,6 +16,18 @@ public sealed class SupernetEvaluatorOptions
     public int RecalibrationBatches { get; set; } = 8;
     /// <summary>Batch size of recalibration.</summary>
     public int RecalibrationBatchSize { get; set; } = 256;
+    /// <summary>
+    /// Score with the native caching CPU allocator (on by default; the cache is emptied when scoring ends). It
+    /// changes no number: only where activations' memory comes from (see <see cref="TorchRuntime.ConfigureCpuCache"/>).
+    /// </summary>
+    public bool CpuCache { get; set; } = true;
+    /// <summary>
+    /// Compute each evaluation batch in chunks of this many images (null or at least the batch size: one forward).
+    /// Batch statistics stay those of the whole evaluation batch (<see cref="ChunkedBatchStatistics"/>), so scores equal
+    /// one-batch scores up to float rounding; 256 keeps activations small (6.4 MiB instead of 51 MiB per tensor on
+    /// NB201 C=8 28x28), which made scoring 2,048-image batches several times faster and its memory smaller.
+    /// </summary>
+    public int? ChunkSize { get; set; } = 256;
 }
 
 /// <summary>Progress of batched scoring.</summary>
@@ -42,6 +54,8 @@ public sealed class SupernetEvaluator
             throw new ArgumentException("A recalibrated supernet needs calibration (training) data.");
         var batches = new List<(Tensor X, Tensor Y)>();
         var calib = new List<Tensor>();
+        ChunkedBatchStatistics? chunked = null;
+        if (Options.CpuCache) TorchRuntime.ConfigureCpuCache(true);
         try
         {
             foreach (var b in validation.Batches(Options.BatchSize))
@@ -57,6 +71,8 @@ public sealed class SupernetEvaluator
                     calib.Add(b.Images.DetachFromScope());
                 }
             var scores = new double[architectures.Count];
+            if (Options.ChunkSize is { } chunk && chunk > 0 && batches.Count > 0 && batches.Max(b => b.Y.Size(0)) > chunk)
+                chunked = new ChunkedBatchStatistics((int)((batches.Max(b => b.Y.Size(0)) + chunk - 1) / chunk));
             var wasTraining = supernet.IsTraining;
             supernet.Eval();
             using var noGrad = NoGradScope.Begin();
@@ -72,11 +88,7 @@ public sealed class SupernetEvaluator
                         supernet.Forward(calib[t], a);
                     });
                 long correct = 0;
-                foreach (var (x, y) in batches)
-                {
-                    using var s = TensorScope.Begin();
-                    correct += supernet.Forward(x, a).ArgMax(1).Eq(y).Sum().ToInt64();
-                }
+                foreach (var (x, y) in batches) correct += Correct(supernet, a, x, y, chunked);
                 scores[i] = (double)correct / seen;
                 if (calib.Count > 0) supernet.NormsFor(a).UseBatchStatistics();
                 progress?.Report(new ScoringProgress(i + 1, architectures.Count));
@@ -88,6 +100,26 @@ public sealed class SupernetEvaluator
         {
             foreach (var (x, y) in batches) { x.Dispose(); y.Dispose(); }
             foreach (var c in calib) c.Dispose();
+            chunked?.Dispose();
+            if (Options.CpuCache) TorchRuntime.ConfigureCpuCache(false);
         }
+    }
+
+    /// <summary>Correct predictions of <paramref name="a"/> on one evaluation batch (chunked, see <see cref="SupernetEvaluatorOptions.ChunkSize"/>).</summary>
+    private long Correct(Supernet supernet, Architecture a, Tensor x, Tensor y, ChunkedBatchStatistics? chunked)
+    {
+        var n = x.Size(0);
+        if (chunked is null || Options.ChunkSize is not { } chunk || chunk >= n)
+        {
+            using var s = TensorScope.Begin();
+            return supernet.Forward(x, a).ArgMax(1).Eq(y).Sum().ToInt64();
+        }
+        var chunks = (int)((n + chunk - 1) / chunk);
+        return chunked.Run(chunks, i =>
+        {
+            var start = (long)i * chunk;
+            var len = Math.Min(chunk, n - start);
+            return supernet.Forward(x.Narrow(0, start, len), a).ArgMax(1).Eq(y.Narrow(0, start, len)).Sum().ToInt64();
+        }).Sum();
     }
 }
