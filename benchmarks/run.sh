@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks against PyTorch eager (Debian python3-torch), each a ratio in one run: `benchmarks/run.sh cnn|supernet|kshot|inference [options]`.
-# Options: --threads N --batch B --steps S --warmup W --rounds R.
+# Benchmarks against PyTorch eager (Debian python3-torch), each a ratio in one run: `benchmarks/run.sh cnn|supernet|scoring|kshot|inference [options]`.
+# Options: --threads N --batch B --steps S --warmup W --rounds R; scoring: --paths P (speed, memory, roofline of batch-statistics scoring).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
