@@ -33,7 +33,10 @@ public static class ScoringBenchmark
         var paths = Enumerable.Range(0, o.Paths).Select(_ => space.Sample(rng)).ToList();
         var configs = new[] { new Config("one batch, glibc (before)", false, null), new Config("one batch, cache", true, null), new Config("chunks of 256, cache (default)", true, 256) };
         Console.WriteLine($"NB201 C=8 N=1, {paths.Count} paths x 2,048 images, batch statistics, {o.Threads} threads, {o.Rounds} rounds alternating");
+        TorchRuntime.ConfigureCpuCache(true); // kernels timed without glibc's page faults
         var convMs = ConvRoofline(space, paths, o);
+        OtherKernels();
+        TorchRuntime.ConfigureCpuCache(false);
         var times = configs.ToDictionary(c => c, _ => new List<double>());
         var scores = new Dictionary<Config, double[]>();
         foreach (var c in configs) Score(net, paths.Take(1).ToList(), data, c); // warm-up (oneDNN primitives, caches)
@@ -48,6 +51,7 @@ public static class ScoringBenchmark
                                   + $"peak tensors {peak / 1048576.0,6:F0} MiB  RSS growth {rss / 1048576.0,6:F0} MiB  {faults / paths.Count,7:N0} page faults/path");
             }
         }
+        if (o.Rounds == 0) return 0;
         var before = Stats.Median(times[configs[0]]);
         foreach (var c in configs)
             Console.WriteLine($"median {c.Name,-32} {Stats.Median(times[c]),7:F0} ms/path  speed-up x{before / Stats.Median(times[c]):F2}  "
@@ -109,6 +113,25 @@ public static class ScoringBenchmark
             return cache[key] = ms;
         }
         Console.WriteLine("convolution kernels alone (batch 256):");
+        foreach (var (cin, size) in new[] { (8, 28), (16, 14), (32, 7) })
+        {
+            // A 1x1 convolution is a matrix product: [Cout, Cin] x [N, Cin, HW]
+            using var scope = TensorScope.Begin();
+            using var noGrad = NoGradScope.Begin();
+            var x = Tensor.Randn([batch, cin, size, size]);
+            var w = Tensor.Randn([cin, cin, 1, 1]);
+            Tensor Mm() => w.Reshape(cin, cin).MatMul(x.Reshape(batch, cin, size * size)).Reshape(batch, cin, size, size);
+            var best = double.MaxValue;
+            for (var block = 0; block < 7; block++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < 5; i++) using (TensorScope.Begin()) Mm();
+                best = Math.Min(best, clock.Elapsed.TotalMilliseconds / 5);
+            }
+            var diff = (Mm() - Functional.Conv2d(x, w, null, 1, 0)).Abs().Max().ToDouble();
+            Console.WriteLine($"  1x1 {cin}->{cin} on {batch}x{cin}x{size}x{size} as a matrix product: {best:F2} ms, "
+                              + $"{2.0 * batch * cin * cin * size * size / best / 1e6:F2} GFLOP/s (largest difference to conv {diff:G2})");
+        }
         double total = 0, macs = 0;
         foreach (var a in paths)
         {
@@ -134,6 +157,41 @@ public static class ScoringBenchmark
         Console.WriteLine($"average path: {2.0 * macs / paths.Count / 1e6:F2} MFLOP per image (profiler MACs x 2); its convolutions alone take {convMs:F0} ms "
                           + $"on 2,048 images ({gflops:F2} GFLOP/s)");
         return convMs;
+    }
+
+    /// <summary>The memory-bound kernels a path runs besides convolutions, on one stage-0 chunk (256 x 8 x 28 x 28, 6.4 MiB).</summary>
+    private static void OtherKernels()
+    {
+        using var scope = TensorScope.Begin();
+        using var noGrad = NoGradScope.Begin();
+        var x = Tensor.Randn([256, 8, 28, 28]);
+        var y = Tensor.Randn([256, 8, 28, 28]);
+        var mean = Tensor.Zeros([8]);
+        var var = Tensor.Ones([8]);
+        var w = Tensor.Randn([8, 8, 3, 3]);
+        Console.WriteLine("other kernels on one 256 x 8 x 28 x 28 chunk (best of 7 blocks of 5):");
+        foreach (var (name, op) in new (string, Func<Tensor>)[]
+                 {
+                     ("conv 3x3 (reference)", () => Functional.Conv2d(x, w, null, 1, 1)),
+                     ("relu", () => x.Relu()),
+                     ("add", () => x + y),
+                     ("batch norm, batch statistics", () => Functional.BatchNorm(x, null, null, null, null, training: true)),
+                     ("batch norm, given statistics", () => Functional.BatchNorm(x, mean, var, null, null, training: false)),
+                     ("per-channel mean", () => x.Mean([0, 2, 3])),
+                     ("per-channel var", () => x.Var([0, 2, 3])),
+                     ("avg pool 3x3 stride 1", () => Functional.AvgPool2d(x, 3, 1, 1, countIncludePad: false)),
+                     ("avg pool 2x2 stride 2", () => Functional.AvgPool2d(x, 2, 2)),
+                 })
+        {
+            var best = double.MaxValue;
+            for (var block = 0; block < 7; block++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < 5; i++) using (TensorScope.Begin()) op();
+                best = Math.Min(best, clock.Elapsed.TotalMilliseconds / 5);
+            }
+            Console.WriteLine($"  {name,-30} {best,6:F2} ms");
+        }
     }
 
     private static double TrainingImagesPerSecond(Nb201Space space, List<Architecture> paths, BenchmarkOptions o)
