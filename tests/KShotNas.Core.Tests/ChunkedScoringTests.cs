@@ -14,10 +14,10 @@ public class ChunkedScoringTests
 {
     public ChunkedScoringTests() => TorchRuntime.Threads = 1;
 
-    private static (Nb201Supernet Net, List<Architecture> Archs) Trained(int k = 1)
+    private static (Nb201Supernet Net, List<Architecture> Archs) Trained(int k = 1, SupernetNorm norm = SupernetNorm.BatchStatistics)
     {
         TorchRuntime.ManualSeed(3);
-        var net = new Nb201Supernet(TestData.Tiny, k);
+        var net = new Nb201Supernet(TestData.Tiny, k, norm);
         if (k > 1) net.Simplex = new KShot.SimplexNet(net.Space, k);
         using var data = TestData.Synthetic(256, 5);
         new SupernetTrainer(new SupernetTrainerOptions { BatchSize = 32, Seed = 4, KShot = new KShot.KShotOptions { SimplexPaths = 2, SimplexGroupSize = 16 } }).Fit(net, data);
@@ -67,6 +67,19 @@ public class ChunkedScoringTests
         Assert.Equal(before, chunked);
         Assert.Equal(before, byDefault);
         Assert.Contains(before, s => s != before[0]);
+    }
+
+    [Fact]
+    public void RecalibratedSupernetsScoreTheSameInChunks()
+    {
+        var (net, archs) = Trained(norm: SupernetNorm.Recalibrated);
+        using var _ = net;
+        using var data = TestData.Synthetic(600, 10);
+        using var calibration = TestData.Synthetic(128, 11);
+        SupernetEvaluatorOptions Options(int? chunk) => new() { BatchSize = 600, ChunkSize = chunk, RecalibrationBatches = 2, RecalibrationBatchSize = 64 };
+        var before = new SupernetEvaluator(Options(null)).Score(net, archs, data, calibration);
+        var chunked = new SupernetEvaluator(Options(64)).Score(net, archs, data, calibration);
+        Assert.Equal(before, chunked);
     }
 
     [Fact]
