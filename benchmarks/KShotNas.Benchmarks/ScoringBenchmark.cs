@@ -76,7 +76,9 @@ public static class ScoringBenchmark
         TryResetPeakRss();
         var faults0 = MinorFaults();
         var clock = Stopwatch.StartNew();
-        var s = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = 2048, CpuCache = c.Cache, ChunkSize = c.Chunk }).Score(net, paths, data);
+        if (!c.Cache) TorchRuntime.ConfigureCpuCache(false); // scoring leaves the cache on
+        using var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = 2048, CpuCache = c.Cache, ChunkSize = c.Chunk });
+        var s = evaluator.Score(net, paths, data);
         var seconds = clock.Elapsed.TotalSeconds;
         var faults = MinorFaults() - faults0;
         return (seconds, s, TorchRuntime.CpuMemory.Peak - baseTensors, ProcStatus("VmHWM:") - rss0, faults);

@@ -17,8 +17,10 @@ public sealed class SupernetEvaluatorOptions
     /// <summary>Batch size of recalibration.</summary>
     public int RecalibrationBatchSize { get; set; } = 256;
     /// <summary>
-    /// Score with the native caching CPU allocator (on by default; the cache is emptied when scoring ends). It
-    /// changes no number: only where activations' memory comes from (see <see cref="TorchRuntime.ConfigureCpuCache"/>).
+    /// Score with the native caching CPU allocator (on by default). It changes no number, only where activations' memory
+    /// comes from (see <see cref="TorchRuntime.ConfigureCpuCache"/>). The cache stays on after scoring (capped at 1 GiB),
+    /// because a search scores one candidate per call and an emptied cache would page-fault every call's activations
+    /// again; <c>TorchRuntime.ConfigureCpuCache(false)</c> frees it.
     /// </summary>
     public bool CpuCache { get; set; } = true;
     /// <summary>
@@ -38,13 +40,27 @@ public sealed record ScoringProgress(int Done, int Total);
 /// or with running statistics recalibrated per path; K-shot supernets evaluate each path with its own code. Validation batches are cut once and reused for every
 /// architecture.
 /// </summary>
-public sealed class SupernetEvaluator
+public sealed class SupernetEvaluator : IDisposable
 {
+    // Chunk workers kept across calls (a search scores one candidate per call); stopped by Dispose or the finalizer.
+    private ChunkedBatchStatistics? _workers;
+
     /// <summary>Creates an evaluator.</summary>
     public SupernetEvaluator(SupernetEvaluatorOptions? options = null) => Options = options ?? new SupernetEvaluatorOptions();
 
     /// <summary>The options.</summary>
     public SupernetEvaluatorOptions Options { get; }
+
+    /// <summary>Stops the chunk worker threads (background threads: an evaluator not disposed does not keep the process alive).</summary>
+    public void Dispose()
+    {
+        _workers?.Dispose();
+        _workers = null;
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Lets the worker threads end when an evaluator is dropped without Dispose.</summary>
+    ~SupernetEvaluator() => _workers?.Stop();
 
     /// <summary>Top-1 accuracy of each architecture, in order.</summary>
     public double[] Score(Supernet supernet, IReadOnlyList<Architecture> architectures, ImageDataset validation, ImageDataset? calibration = null,
@@ -54,7 +70,6 @@ public sealed class SupernetEvaluator
             throw new ArgumentException("A recalibrated supernet needs calibration (training) data.");
         var batches = new List<(Tensor X, Tensor Y)>();
         var calib = new List<Tensor>();
-        ChunkedBatchStatistics? chunked = null;
         if (Options.CpuCache) TorchRuntime.ConfigureCpuCache(true);
         try
         {
@@ -71,8 +86,17 @@ public sealed class SupernetEvaluator
                     calib.Add(b.Images.DetachFromScope());
                 }
             var scores = new double[architectures.Count];
+            ChunkedBatchStatistics? chunked = null;
             if (Options.ChunkSize is { } chunk && chunk > 0 && batches.Count > 0 && batches.Max(b => b.Y.Size(0)) > chunk)
-                chunked = new ChunkedBatchStatistics((int)((batches.Max(b => b.Y.Size(0)) + chunk - 1) / chunk));
+            {
+                var needed = (int)((batches.Max(b => b.Y.Size(0)) + chunk - 1) / chunk);
+                if (_workers is null || _workers.MaxChunks < needed)
+                {
+                    _workers?.Dispose();
+                    _workers = new ChunkedBatchStatistics(needed);
+                }
+                chunked = _workers;
+            }
             var wasTraining = supernet.IsTraining;
             supernet.Eval();
             using var noGrad = NoGradScope.Begin();
@@ -100,8 +124,6 @@ public sealed class SupernetEvaluator
         {
             foreach (var (x, y) in batches) { x.Dispose(); y.Dispose(); }
             foreach (var c in calib) c.Dispose();
-            chunked?.Dispose();
-            if (Options.CpuCache) TorchRuntime.ConfigureCpuCache(false);
         }
     }
 

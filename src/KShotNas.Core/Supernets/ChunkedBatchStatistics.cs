@@ -95,15 +95,20 @@ public sealed class ChunkedBatchStatistics : IDisposable
         return results;
     }
 
-    /// <summary>Stops the worker threads.</summary>
+    /// <summary>Stops the worker threads and waits for them.</summary>
     public void Dispose()
+    {
+        if (_disposed) return;
+        Stop();
+        foreach (var t in _threads) t.Join();
+    }
+
+    /// <summary>Tells the worker threads to end, without waiting (for finalizers).</summary>
+    public void Stop()
     {
         if (_disposed) return;
         _disposed = true;
         foreach (var s in _start) s.Release();
-        foreach (var t in _threads) t.Join();
-        foreach (var s in _start) s.Dispose();
-        _done.Dispose();
     }
 
     private void Loop(int index)
