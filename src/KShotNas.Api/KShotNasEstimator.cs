@@ -112,7 +112,7 @@ public sealed class KShotNasEstimator(KShotNasOptions options)
         var supernetOptions = o.Supernet.Clone();
         supernetOptions.Seed = o.Seed;
         using var scoring = validation.Subset(Math.Min(o.ScoringImages, validation.Count), (int)(o.Seed % int.MaxValue));
-        var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = o.ScoringImages });
+        using var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = o.ScoringImages }); // the cost probe
         var searchBudget = o.SearchBudget;
         if (budget is not null)
         {

@@ -26,6 +26,12 @@ public sealed class TensorScope : IDisposable
 
     internal TensorScope? Outer => _outer;
 
+    /// <summary>
+    /// Hands <paramref name="t"/> to the enclosing scope if this scope owns it; a tensor owned elsewhere (an input passed
+    /// through) is returned untouched. For functions that open a scope and may return one of their inputs.
+    /// </summary>
+    public Tensor Return(Tensor t) => t.Scope == this ? t.MoveToOuterScope() : t;
+
     internal void Adopt(Tensor t)
     {
         if (_disposed) throw new ObjectDisposedException(nameof(TensorScope));

@@ -90,3 +90,35 @@ public class LifetimeTests
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 }
+
+public class CpuCacheTests
+{
+    public CpuCacheTests() => TestSupport.Init();
+
+    [Fact]
+    public void TheCachingAllocatorReusesFreedBlocksAndCountsBytes()
+    {
+        TorchRuntime.ConfigureCpuCache(true, 64L << 20);
+        try
+        {
+            var start = TorchRuntime.CpuMemory;
+            for (var i = 0; i < 3; i++)
+            {
+                using var scope = TensorScope.Begin();
+                var t = Tensor.Full([1024, 1024], i); // 4 MiB
+                Assert.Equal(i * 1024f * 1024, t.Sum().ToDouble(), 1);
+                Assert.True(TorchRuntime.CpuMemory.InUse >= start.InUse + (4 << 20));
+            }
+            var after = TorchRuntime.CpuMemory;
+            Assert.True(after.Hits >= start.Hits + 2, $"hits {start.Hits} -> {after.Hits}");
+            Assert.True(after.Cached >= 4 << 20);
+            Assert.True(after.Peak >= start.InUse + (4 << 20));
+        }
+        finally
+        {
+            TorchRuntime.ConfigureCpuCache(false);
+        }
+        Assert.Equal(0, TorchRuntime.CpuMemory.Cached);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TorchRuntime.ConfigureCpuCache(true, -1));
+    }
+}

@@ -16,6 +16,20 @@ public sealed class SupernetEvaluatorOptions
     public int RecalibrationBatches { get; set; } = 8;
     /// <summary>Batch size of recalibration.</summary>
     public int RecalibrationBatchSize { get; set; } = 256;
+    /// <summary>
+    /// Score with the native caching CPU allocator (on by default). It changes no number, only where activations' memory
+    /// comes from (see <see cref="TorchRuntime.ConfigureCpuCache"/>). The cache stays on after scoring (capped at 1 GiB),
+    /// because a search scores one candidate per call and an emptied cache would page-fault every call's activations
+    /// again; <c>TorchRuntime.ConfigureCpuCache(false)</c> frees it.
+    /// </summary>
+    public bool CpuCache { get; set; } = true;
+    /// <summary>
+    /// Compute each evaluation batch in chunks of this many images (null or at least the batch size: one forward).
+    /// Batch statistics stay those of the whole evaluation batch (<see cref="ChunkedBatchStatistics"/>), so scores equal
+    /// one-batch scores up to float rounding; 256 keeps activations small (6.4 MiB instead of 51 MiB per tensor on
+    /// NB201 C=8 28x28), which made scoring 2,048-image batches several times faster and its memory smaller.
+    /// </summary>
+    public int? ChunkSize { get; set; } = 256;
 }
 
 /// <summary>Progress of batched scoring.</summary>
@@ -26,13 +40,27 @@ public sealed record ScoringProgress(int Done, int Total);
 /// or with running statistics recalibrated per path; K-shot supernets evaluate each path with its own code. Validation batches are cut once and reused for every
 /// architecture.
 /// </summary>
-public sealed class SupernetEvaluator
+public sealed class SupernetEvaluator : IDisposable
 {
+    // Chunk workers kept across calls (a search scores one candidate per call); stopped by Dispose or the finalizer.
+    private ChunkedBatchStatistics? _workers;
+
     /// <summary>Creates an evaluator.</summary>
     public SupernetEvaluator(SupernetEvaluatorOptions? options = null) => Options = options ?? new SupernetEvaluatorOptions();
 
     /// <summary>The options.</summary>
     public SupernetEvaluatorOptions Options { get; }
+
+    /// <summary>Stops the chunk worker threads (background threads: an evaluator not disposed does not keep the process alive).</summary>
+    public void Dispose()
+    {
+        _workers?.Dispose();
+        _workers = null;
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Lets the worker threads end when an evaluator is dropped without Dispose.</summary>
+    ~SupernetEvaluator() => _workers?.Stop();
 
     /// <summary>Top-1 accuracy of each architecture, in order.</summary>
     public double[] Score(Supernet supernet, IReadOnlyList<Architecture> architectures, ImageDataset validation, ImageDataset? calibration = null,
@@ -42,6 +70,7 @@ public sealed class SupernetEvaluator
             throw new ArgumentException("A recalibrated supernet needs calibration (training) data.");
         var batches = new List<(Tensor X, Tensor Y)>();
         var calib = new List<Tensor>();
+        if (Options.CpuCache) TorchRuntime.ConfigureCpuCache(true);
         try
         {
             foreach (var b in validation.Batches(Options.BatchSize))
@@ -57,6 +86,17 @@ public sealed class SupernetEvaluator
                     calib.Add(b.Images.DetachFromScope());
                 }
             var scores = new double[architectures.Count];
+            ChunkedBatchStatistics? chunked = null;
+            if (Options.ChunkSize is { } chunk && chunk > 0 && batches.Count > 0 && batches.Max(b => b.Y.Size(0)) > chunk)
+            {
+                var needed = (int)((batches.Max(b => b.Y.Size(0)) + chunk - 1) / chunk);
+                if (_workers is null || _workers.MaxChunks < needed)
+                {
+                    _workers?.Dispose();
+                    _workers = new ChunkedBatchStatistics(needed);
+                }
+                chunked = _workers;
+            }
             var wasTraining = supernet.IsTraining;
             supernet.Eval();
             using var noGrad = NoGradScope.Begin();
@@ -72,11 +112,7 @@ public sealed class SupernetEvaluator
                         supernet.Forward(calib[t], a);
                     });
                 long correct = 0;
-                foreach (var (x, y) in batches)
-                {
-                    using var s = TensorScope.Begin();
-                    correct += supernet.Forward(x, a).ArgMax(1).Eq(y).Sum().ToInt64();
-                }
+                foreach (var (x, y) in batches) correct += Correct(supernet, a, x, y, chunked);
                 scores[i] = (double)correct / seen;
                 if (calib.Count > 0) supernet.NormsFor(a).UseBatchStatistics();
                 progress?.Report(new ScoringProgress(i + 1, architectures.Count));
@@ -89,5 +125,23 @@ public sealed class SupernetEvaluator
             foreach (var (x, y) in batches) { x.Dispose(); y.Dispose(); }
             foreach (var c in calib) c.Dispose();
         }
+    }
+
+    /// <summary>Correct predictions of <paramref name="a"/> on one evaluation batch (chunked, see <see cref="SupernetEvaluatorOptions.ChunkSize"/>).</summary>
+    private long Correct(Supernet supernet, Architecture a, Tensor x, Tensor y, ChunkedBatchStatistics? chunked)
+    {
+        var n = x.Size(0);
+        if (chunked is null || Options.ChunkSize is not { } chunk || chunk >= n)
+        {
+            using var s = TensorScope.Begin();
+            return supernet.Forward(x, a).ArgMax(1).Eq(y).Sum().ToInt64();
+        }
+        var chunks = (int)((n + chunk - 1) / chunk);
+        return chunked.Run(chunks, i =>
+        {
+            var start = (long)i * chunk;
+            var len = Math.Min(chunk, n - start);
+            return supernet.Forward(x.Narrow(0, start, len), a).ArgMax(1).Eq(y.Narrow(0, start, len)).Sum().ToInt64();
+        }).Sum();
     }
 }

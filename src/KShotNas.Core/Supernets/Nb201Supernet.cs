@@ -73,16 +73,21 @@ public sealed class Nb201Supernet : Supernet
         return Functional.Linear(x, Weights.Resolve(_fcWeight), Weights.Resolve(_fcBias)).MoveToOuterScope();
     }
 
+    // Cells, reductions and edges free their intermediates when they return (each in its own scope): without
+    // gradients nothing else keeps them, so a 2,048-image forward holds a cell's tensors, not the whole network's;
+    // with gradients autograd keeps what backward needs either way.
     private Tensor Reduce(Tensor x, ReductionSlots r)
     {
+        using var scope = TensorScope.Begin();
         var a = Norms.Apply(Conv(x.Relu(), r.ConvA, stride: 2, padding: 1), r.NormA);
         a = Norms.Apply(Conv(a.Relu(), r.ConvB, padding: 1), r.NormB);
         var shortcut = Conv(Functional.AvgPool2d(x, 2, 2), r.Shortcut);
-        return a + shortcut;
+        return (a + shortcut).MoveToOuterScope();
     }
 
     private Tensor Cell(Tensor input, Architecture a, CellSlots s)
     {
+        using var scope = TensorScope.Begin();
         var nodes = new Tensor[4];
         var activated = new Tensor?[4]; // ReLU(node), computed once for all conv edges leaving the node
         nodes[0] = input;
@@ -99,16 +104,22 @@ public sealed class Nb201Supernet : Supernet
             }
             nodes[to] = sum ?? Tensor.Zeros(input.Shape); // all incoming edges are 'none'
         }
-        return nodes[3];
+        return scope.Return(nodes[3]);
     }
 
     private Tensor? Edge(Tensor x, Tensor? relu, int op, CellSlots s, int e) => op switch
     {
         Nb201Space.None => null,
         Nb201Space.Skip => x,
-        Nb201Space.Conv1x1 => Norms.Apply(Conv(relu!, s.Conv1x1[e]), s.Norm1x1[e]),
-        Nb201Space.Conv3x3 => Norms.Apply(Conv(relu!, s.Conv3x3[e], padding: 1), s.Norm3x3[e]),
+        Nb201Space.Conv1x1 => ConvNorm(relu!, s.Conv1x1[e], 0, s.Norm1x1[e]),
+        Nb201Space.Conv3x3 => ConvNorm(relu!, s.Conv3x3[e], 1, s.Norm3x3[e]),
         Nb201Space.AvgPool => Functional.AvgPool2d(x, 3, 1, 1, countIncludePad: false),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
+
+    private Tensor ConvNorm(Tensor x, int conv, int padding, int norm)
+    {
+        using var scope = TensorScope.Begin();
+        return Norms.Apply(Conv(x, conv, padding: padding), norm).MoveToOuterScope();
+    }
 }

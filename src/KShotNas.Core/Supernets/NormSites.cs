@@ -43,14 +43,19 @@ public sealed class NormSites : Module
         return _stats.Count - 1;
     }
 
-    /// <summary>Normalizes <paramref name="x"/> at a site.</summary>
+    /// <summary>
+    /// Normalizes <paramref name="x"/> at a site. Inside <see cref="ChunkedBatchStatistics.Run{T}"/>, batch statistics are
+    /// those of all chunks together.
+    /// </summary>
     public Tensor Apply(Tensor x, int site)
     {
-        if (_stats[site] is not { } full) return Functional.BatchNorm(x, null, null, null, null, training: true);
+        if (_stats[site] is not { } full)
+            return ChunkedBatchStatistics.Current is { } chunked ? chunked.Normalize(x) : Functional.BatchNorm(x, null, null, null, null, training: true);
         // Width search runs a site on its first channels: narrowed statistics are views, so updates reach the full buffers.
         var channels = x.Size(1);
         (Tensor Mean, Tensor Var) s = channels == full.Mean.Size(0) ? full : (full.Mean.Narrow(0, 0, channels), full.Var.Narrow(0, 0, channels));
         if (_recalibrationMomentum is { } m) return Functional.BatchNorm(x, s.Mean, s.Var, null, null, training: true, momentum: m);
+        if (!_useRunning && ChunkedBatchStatistics.Current is { } c) return c.Normalize(x);
         return Functional.BatchNorm(x, _useRunning ? s.Mean : null, _useRunning ? s.Var : null, null, null, training: !_useRunning);
     }
 

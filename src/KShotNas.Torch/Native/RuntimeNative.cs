@@ -15,4 +15,8 @@ internal static partial class RuntimeNative
     [LibraryImport(Lib)] internal static partial int kst_rng_get_state(out IntPtr state);
     [LibraryImport(Lib)] internal static partial int kst_rng_set_state(IntPtr state);
     [LibraryImport(Lib)] internal static partial int kst_cuda_is_available(out int available);
+    [LibraryImport(Lib)] internal static partial int kst_cpu_cache_configure(int enable, long capBytes);
+    [LibraryImport(Lib)] internal static partial int kst_cpu_cache_stats(out long inUse, out long peak, out long cached, out long hits, out long misses);
+    [LibraryImport(Lib)] internal static partial int kst_cpu_cache_reset_peak();
+    [LibraryImport(Lib)] internal static partial int kst_cpu_cache_empty();
 }

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using KShotNas.Data;
+using KShotNas.Evaluation;
+using KShotNas.Spaces;
+using KShotNas.Supernets;
+using KShotNas.Torch;
+using KShotNas.Torch.Nn;
+using KShotNas.Training;
+
+namespace KShotNas.Benchmarks;
+
+/// <summary>
+/// Batch-statistics scoring of NB201 C=8 N=1 paths on one 2,048-image batch, in one process, configurations alternating
+/// each round: the former way (one forward, glibc memory), one forward with the caching allocator, and the default
+/// (chunks of 256 with the whole batch's statistics, caching allocator). Per configuration: ms per path, the time the
+/// path's convolutions alone take at the kernels' measured speed (roofline), peak bytes of CPU tensors, peak RSS
+/// growth and page faults per path. Also training's images/s (SPOS, batch 64) for the cost of a scored image.
+/// </summary>
+public static class ScoringBenchmark
+{
+    private sealed record Config(string Name, bool Cache, int? Chunk);
+
+    public static int Run(BenchmarkOptions o)
+    {
+        TorchRuntime.Threads = o.Threads;
+        TorchRuntime.ConfigureCpuCache(false); // installs the counting allocator; caching per configuration
+        var space = new Nb201Space(Nb201Options.FashionMnistSmall);
+        TorchRuntime.ManualSeed(4);
+        using var net = new Nb201Supernet(space);
+        using var scope = TensorScope.Begin();
+        using var data = new ImageDataset(Tensor.Randn([2048, 1, 28, 28]), Tensor.RandInt(0, 10, [2048]), 10);
+        var rng = new CheckpointableRandom(5);
+        var paths = Enumerable.Range(0, o.Paths).Select(_ => space.Sample(rng)).ToList();
+        var configs = new[] { new Config("one batch, glibc (before)", false, null), new Config("one batch, cache", true, null), new Config("chunks of 256, cache (default)", true, 256),
+            new Config("chunks of 512, cache", true, 512), new Config("chunks of 1024, cache", true, 1024) };
+        Console.WriteLine($"NB201 C=8 N=1, {paths.Count} paths x 2,048 images, batch statistics, {o.Threads} threads, {o.Rounds} rounds alternating");
+        TorchRuntime.ConfigureCpuCache(true); // kernels timed without glibc's page faults
+        var convMs = ConvRoofline(space, paths, o);
+        OtherKernels();
+        TorchRuntime.ConfigureCpuCache(false);
+        var times = configs.ToDictionary(c => c, _ => new List<double>());
+        var scores = new Dictionary<Config, double[]>();
+        foreach (var c in configs) Score(net, paths.Take(1).ToList(), data, c); // warm-up (oneDNN primitives, caches)
+        for (var r = 0; r < o.Rounds; r++)
+        {
+            foreach (var c in r % 2 == 0 ? configs : configs.Reverse())
+            {
+                var (seconds, s, peak, rss, faults) = Score(net, paths, data, c);
+                scores[c] = s;
+                times[c].Add(seconds * 1000 / paths.Count);
+                Console.WriteLine($"round {r + 1} {c.Name,-32} {times[c][^1],7:F0} ms/path  x{times[c][^1] / convMs,5:F2} of conv-only  "
+                                  + $"peak tensors {peak / 1048576.0,6:F0} MiB  RSS growth {rss / 1048576.0,6:F0} MiB  {faults / paths.Count,7:N0} page faults/path");
+            }
+        }
+        if (o.Rounds == 0) return 0;
+        var before = Stats.Median(times[configs[0]]);
+        foreach (var c in configs)
+            Console.WriteLine($"median {c.Name,-32} {Stats.Median(times[c]),7:F0} ms/path  speed-up x{before / Stats.Median(times[c]):F2}  "
+                              + $"scoring/conv-only x{Stats.Median(times[c]) / convMs:F2}  {2048 * 1000 / Stats.Median(times[c]):F0} img/s");
+        var same = configs.All(c => scores[c].SequenceEqual(scores[configs[0]]));
+        var maxDiff = configs.Max(c => scores[c].Zip(scores[configs[0]]).Max(p => Math.Abs(p.First - p.Second)));
+        Console.WriteLine($"scores equal across configurations: {same} (largest difference {maxDiff:G3})");
+        var train = TrainingImagesPerSecond(space, paths, o);
+        var scoredPerSecond = 2048 * 1000 / Stats.Median(times[configs[2]]); // the default
+        Console.WriteLine($"training (SPOS, batch 64, forward+backward+step): {train:F0} img/s; a scored image (default) costs "
+                          + $"{train / scoredPerSecond:F2} trained images (before: {train / (2048 * 1000 / before):F2})");
+        return 0;
+    }
+
+    private static (double Seconds, double[] Scores, long PeakTensors, long RssGrowth, long Faults) Score(Nb201Supernet net, List<Architecture> paths, ImageDataset data, Config c)
+    {
+        GC.Collect();
+        TorchRuntime.ResetCpuPeak();
+        var baseTensors = TorchRuntime.CpuMemory.InUse;
+        var rss0 = ProcStatus("VmRSS:");
+        TryResetPeakRss();
+        var faults0 = MinorFaults();
+        var clock = Stopwatch.StartNew();
+        if (!c.Cache) TorchRuntime.ConfigureCpuCache(false); // scoring leaves the cache on
+        using var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = 2048, CpuCache = c.Cache, ChunkSize = c.Chunk });
+        var s = evaluator.Score(net, paths, data);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var faults = MinorFaults() - faults0;
+        return (seconds, s, TorchRuntime.CpuMemory.Peak - baseTensors, ProcStatus("VmHWM:") - rss0, faults);
+    }
+
+    /// <summary>
+    /// Milliseconds the average path's convolutions take on 2,048 images when run alone (each distinct conv shape timed at
+    /// batch 256, scaled by 8): the arithmetic floor scoring is compared with. Prints each kernel's GFLOP/s.
+    /// </summary>
+    private static double ConvRoofline(Nb201Space space, List<Architecture> paths, BenchmarkOptions o)
+    {
+        const int batch = 256;
+        var opt = space.Options;
+        var cache = new Dictionary<(int Cin, int Cout, int K, int Stride, int Size), double>();
+        double Ms(int cin, int cout, int k, int stride, int size)
+        {
+            var key = (cin, cout, k, stride, size);
+            if (cache.TryGetValue(key, out var ms)) return ms;
+            using var scope = TensorScope.Begin();
+            using var noGrad = NoGradScope.Begin();
+            var x = Tensor.Randn([batch, cin, size, size]);
+            var w = Tensor.Randn([cout, cin, k, k]);
+            for (var i = 0; i < 3; i++) using (TensorScope.Begin()) Functional.Conv2d(x, w, null, stride, k / 2);
+            // best of 7 blocks of 5: the kernel's speed when the shared machine lets it run (a roofline, not an average)
+            ms = double.MaxValue;
+            for (var block = 0; block < 7; block++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < 5; i++) using (TensorScope.Begin()) Functional.Conv2d(x, w, null, stride, k / 2);
+                ms = Math.Min(ms, clock.Elapsed.TotalMilliseconds / 5);
+            }
+            var outSize = size / stride;
+            var flops = 2.0 * batch * cout * outSize * outSize * cin * k * k;
+            Console.WriteLine($"  conv {k}x{k} {cin}->{cout} stride {stride} on {batch}x{cin}x{size}x{size}: {ms:F2} ms, {flops / ms / 1e6:F2} GFLOP/s");
+            return cache[key] = ms;
+        }
+        Console.WriteLine("convolution kernels alone (batch 256):");
+        foreach (var (cin, size) in new[] { (8, 28), (16, 14), (32, 7) })
+        {
+            // A 1x1 convolution is a matrix product: [Cout, Cin] x [N, Cin, HW]
+            using var scope = TensorScope.Begin();
+            using var noGrad = NoGradScope.Begin();
+            var x = Tensor.Randn([batch, cin, size, size]);
+            var w = Tensor.Randn([cin, cin, 1, 1]);
+            Tensor Mm() => w.Reshape(cin, cin).MatMul(x.Reshape(batch, cin, size * size)).Reshape(batch, cin, size, size);
+            var best = double.MaxValue;
+            for (var block = 0; block < 7; block++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < 5; i++) using (TensorScope.Begin()) Mm();
+                best = Math.Min(best, clock.Elapsed.TotalMilliseconds / 5);
+            }
+            var diff = (Mm() - Functional.Conv2d(x, w, null, 1, 0)).Abs().Max().ToDouble();
+            Console.WriteLine($"  1x1 {cin}->{cin} on {batch}x{cin}x{size}x{size} as a matrix product: {best:F2} ms, "
+                              + $"{2.0 * batch * cin * cin * size * size / best / 1e6:F2} GFLOP/s (largest difference to conv {diff:G2})");
+        }
+        double total = 0, macs = 0;
+        foreach (var a in paths)
+        {
+            double t = Ms(opt.InputChannels, opt.C, 3, 1, opt.InputSize);
+            int c = opt.C, size = opt.InputSize;
+            for (var stage = 0; stage < 3; stage++)
+            {
+                if (stage > 0)
+                {
+                    t += Ms(c, 2 * c, 3, 2, size) + Ms(2 * c, 2 * c, 3, 1, size / 2) + Ms(c, 2 * c, 1, 1, size / 2);
+                    c *= 2;
+                    size /= 2;
+                }
+                for (var cell = 0; cell < opt.N; cell++)
+                    for (var e = 0; e < Nb201Space.Edges.Length; e++)
+                        t += a[e] switch { Nb201Space.Conv1x1 => Ms(c, c, 1, 1, size), Nb201Space.Conv3x3 => Ms(c, c, 3, 1, size), _ => 0 };
+            }
+            total += t * 2048 / batch;
+            macs += space.Profile(a).Flops;
+        }
+        var convMs = total / paths.Count;
+        var gflops = 2.0 * macs / paths.Count * 2048 / convMs / 1e6;
+        Console.WriteLine($"average path: {2.0 * macs / paths.Count / 1e6:F2} MFLOP per image (profiler MACs x 2); its convolutions alone take {convMs:F0} ms "
+                          + $"on 2,048 images ({gflops:F2} GFLOP/s)");
+        return convMs;
+    }
+
+    /// <summary>The memory-bound kernels a path runs besides convolutions, on one stage-0 chunk (256 x 8 x 28 x 28, 6.4 MiB).</summary>
+    private static void OtherKernels()
+    {
+        using var scope = TensorScope.Begin();
+        using var noGrad = NoGradScope.Begin();
+        var x = Tensor.Randn([256, 8, 28, 28]);
+        var y = Tensor.Randn([256, 8, 28, 28]);
+        var mean = Tensor.Zeros([8]);
+        var var = Tensor.Ones([8]);
+        var w = Tensor.Randn([8, 8, 3, 3]);
+        Console.WriteLine("other kernels on one 256 x 8 x 28 x 28 chunk (best of 7 blocks of 5):");
+        foreach (var (name, op) in new (string, Func<Tensor>)[]
+                 {
+                     ("conv 3x3 (reference)", () => Functional.Conv2d(x, w, null, 1, 1)),
+                     ("relu", () => x.Relu()),
+                     ("add", () => x + y),
+                     ("batch norm, batch statistics", () => Functional.BatchNorm(x, null, null, null, null, training: true)),
+                     ("batch norm, given statistics", () => Functional.BatchNorm(x, mean, var, null, null, training: false)),
+                     ("per-channel mean", () => x.Mean([0, 2, 3])),
+                     ("per-channel var", () => x.Var([0, 2, 3])),
+                     ("avg pool 3x3 stride 1", () => Functional.AvgPool2d(x, 3, 1, 1, countIncludePad: false)),
+                     ("avg pool 2x2 stride 2", () => Functional.AvgPool2d(x, 2, 2)),
+                 })
+        {
+            var best = double.MaxValue;
+            for (var block = 0; block < 7; block++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < 5; i++) using (TensorScope.Begin()) op();
+                best = Math.Min(best, clock.Elapsed.TotalMilliseconds / 5);
+            }
+            Console.WriteLine($"  {name,-30} {best,6:F2} ms");
+        }
+    }
+
+    private static double TrainingImagesPerSecond(Nb201Space space, List<Architecture> paths, BenchmarkOptions o)
+    {
+        TorchRuntime.ManualSeed(2);
+        using var net = new Nb201Supernet(space);
+        using var scope = TensorScope.Begin();
+        using var data = new ImageDataset(Tensor.Randn([64 * 40, 1, 28, 28]), Tensor.RandInt(0, 10, [64 * 40]), 10);
+        var result = new SupernetTrainer(new SupernetTrainerOptions { BatchSize = 64, Seed = 3 }).Fit(net, data);
+        return result.Steps * 64 / result.Duration.TotalSeconds;
+    }
+
+    private static long MinorFaults()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7]); // minflt is field 10 of stat; fields here start at field 3
+    }
+
+    private static long ProcStatus(string key)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(key)) return long.Parse(line[key.Length..].Trim().Split(' ')[0]) * 1024;
+        return 0;
+    }
+
+    private static void TryResetPeakRss()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
