@@ -35,7 +35,9 @@ public class TimeBudgetTests
     public void FitEndsWithinItsTimeBudget(int seconds)
     {
         var ml = new MLContext(seed: 0);
-        var rows = Keyed(ml, TestData.Rows(ml, 1200));
+        var raw = TestData.Rows(ml, 1200);
+        var key = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw); // one key order for training and test rows
+        var rows = key.Transform(raw);
         var trainer = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options
         {
             TimeBudget = TimeSpan.FromSeconds(seconds), MaxFlops = 3_000_000, SupernetMethod = PathSampling.Spos, ScoringImages = 200, Threads = 2,
@@ -63,7 +65,7 @@ public class TimeBudgetTests
             Assert.True(plan.SupernetSteps < Api.TimeBudgetPlan.MinimumSupernetSteps);
         }
         // The model is a working classifier whenever the retraining had steps enough to learn.
-        var accuracy = ml.MulticlassClassification.Evaluate(model.Transform(Keyed(ml, TestData.Rows(ml, 500, DataSplit.Test)))).MicroAccuracy;
+        var accuracy = ml.MulticlassClassification.Evaluate(model.Transform(key.Transform(TestData.Rows(ml, 500, DataSplit.Test)))).MicroAccuracy;
         if (plan.RetrainStepsDone >= 100) Assert.True(accuracy > 0.5, $"test accuracy {accuracy:P1} after {plan.RetrainStepsDone} steps");
     }
 

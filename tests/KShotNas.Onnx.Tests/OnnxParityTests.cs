@@ -47,7 +47,7 @@ public class OnnxParityTests
         using (var predictor = new OnnxPredictor(bytes))
         {
             Assert.Throws<ArgumentException>(() => predictor.Predict(new float[10], 1));
-            Assert.StartsWith("1.31", OnnxPredictor.RuntimeVersion);
+            Assert.StartsWith("1.32", OnnxPredictor.RuntimeVersion);
         }
         var e = Record.Exception(() => new OnnxPredictor(bytes[..(bytes.Length / 3)]));
         Assert.True(e is InvalidDataException or OnnxRuntimeException, $"got {e?.GetType().Name}: {e?.Message}");
