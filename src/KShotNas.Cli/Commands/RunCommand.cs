@@ -47,11 +47,15 @@ internal static class RunCommand
                           + "costs; --supernet-epochs, --search-budget and --retrain-epochs given explicitly keep their stage's count.",
             DefaultValueFactory = _ => MainJobSettings.DefaultTimeBudgetSeconds,
         };
+        var augmentation = new Option<Augmentation>("--augmentation")
+        {
+            Description = "Random changes to the retraining's batches: None, Shift or ShiftAndFlip.", DefaultValueFactory = _ => d.Augmentation,
+        };
         var refit = new Option<bool>("--refit") { Description = "Refit the pick on all training images (--refit false: on the supernet half only).", DefaultValueFactory = _ => d.Refit };
         var command = new Command("run", "The main job: NAS end to end through an ML.NET pipeline (supernet, search under a FLOPs budget, retraining), "
                                          + "with model.zip, model.onnx and an HTML report.")
         {
-            output, force, method, k, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, refit,
+            output, force, method, k, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, refit, augmentation,
         };
         command.SetAction((p, ct) =>
         {
@@ -77,7 +81,7 @@ internal static class RunCommand
                 Method = p.GetValue(method), K = p.GetValue(k), Calr = p.GetValue(calr), MomentumSeparation = p.GetValue(ms), SupernetEpochs = p.GetValue(epochs),
                 ScoringImages = p.GetValue(scoring), SearchBudget = p.GetValue(budget), RetrainEpochs = p.GetValue(retrain), TrainImages = p.GetValue(trainImages),
                 MaxFlops = p.GetValue(maxFlops), Seed = p.GetValue(seed), Data = source.Description, TimeBudgetSeconds = p.GetValue(timeBudget) is > 0 and var t ? t : null,
-                Refit = p.GetValue(refit),
+                Refit = p.GetValue(refit), Augmentation = p.GetValue(augmentation),
             };
             var ml = new MLContext(settings.Seed);
             var train = source.LoadView(ml, DataSplit.Train, settings.TrainImages);
