@@ -112,32 +112,13 @@ public sealed class TimeBudgetPlan
 internal static class CostProbe
 {
     /// <summary>Seconds of one supernet step: forward and backward of every path a step trains (gradients cleared after).</summary>
-    public static double SupernetStepSeconds(Supernet supernet, IImageBatches train, int batchSize, int pathsPerStep, Random rng)
-    {
-        var space = supernet.Space;
-        var parameters = new ParameterList(supernet.Parameters());
-        var seconds = TimeSteps(train, batchSize, 3, (x, y) =>
-        {
-            using var scope = TensorScope.Begin();
-            var a = space.Sample(rng);
-            Functional.CrossEntropy(supernet.Forward(x, a), y).Backward();
-        });
-        Gradients.ZeroGrad(parameters);
-        return seconds * pathsPerStep;
-    }
+    public static double SupernetStepSeconds(Supernet supernet, IImageBatches train, int batchSize, int pathsPerStep, Random rng) =>
+        ForwardBackwardSeconds(supernet, train, batchSize, 3, x => supernet.Forward(x, supernet.Space.Sample(rng))) * pathsPerStep;
 
     /// <summary>Seconds of one training step of <paramref name="network"/> (forward, backward; no update).</summary>
-    public static double StepSeconds(Module network, IImageBatches train, int batchSize)
-    {
-        var parameters = new ParameterList(network.Parameters());
-        var seconds = TimeSteps(train, batchSize, 4, (x, y) =>
-        {
-            using var scope = TensorScope.Begin();
-            Functional.CrossEntropy(network.Forward(x), y).Backward();
-        });
-        Gradients.ZeroGrad(parameters);
-        return seconds * 1.15; // an allowance for the optimizer update and the data order, which the probe leaves out (not measured)
-    }
+    public static double StepSeconds(Module network, IImageBatches train, int batchSize) =>
+        // An allowance for the optimizer update and the data order, which the probe leaves out (not measured).
+        ForwardBackwardSeconds(network, train, batchSize, 4, network.Forward) * 1.15;
 
     /// <summary>Seconds to score one candidate (the second of two timed scorings; the first warms the allocator).</summary>
     public static double ScoringSeconds(SupernetEvaluator evaluator, Supernet supernet, ImageDataset scoring, Random rng)
@@ -149,8 +130,9 @@ internal static class CostProbe
         return clock.Elapsed.TotalSeconds;
     }
 
-    // Times `steps` calls after one untimed warm-up call, on the first batches of the data; seconds per call.
-    private static double TimeSteps(IImageBatches train, int batchSize, int steps, Action<Tensor, Tensor> step)
+    // Times `steps` forward and backward passes of `model` after one untimed warm-up, on the first batches of the data;
+    // seconds per pass. The gradients are cleared after, so the probe leaves the weights' training untouched.
+    private static double ForwardBackwardSeconds(Module model, IImageBatches train, int batchSize, int steps, Func<Tensor, Tensor> forward)
     {
         var clock = new Stopwatch();
         var done = -1;
@@ -160,13 +142,15 @@ internal static class CostProbe
             {
                 using (x)
                 using (y)
+                using (TensorScope.Begin())
                 {
                     if (done == 0) clock.Start();
-                    step(x, y);
+                    Functional.CrossEntropy(forward(x), y).Backward();
                 }
                 if (++done >= steps) break;
             }
         }
+        Gradients.ZeroGrad(new ParameterList(model.Parameters()));
         return clock.Elapsed.TotalSeconds / steps;
     }
 }

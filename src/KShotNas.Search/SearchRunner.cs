@@ -21,23 +21,22 @@ public static class SearchRunner
         TimeSpan? timeLimit = null)
     {
         if (budget < 1) throw new ArgumentOutOfRangeException(nameof(budget), budget, "The budget must be at least one query.");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var evaluated = 0;
         var candidates = new List<SearchCandidate>();
         if (strategy is StrategyBase b)
             candidates.AddRange(b.History.Select(h => new SearchCandidate(space.Format(new Architecture(h.Choices)), h.Result)));
         var best = candidates.Count > 0 ? candidates.Max(c => c.Result.Accuracy) : double.NegativeInfinity;
+        var restored = candidates.Count;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (candidates.Count < budget)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (evaluated > 0 && clock.Elapsed >= timeLimit) break;
+            if (candidates.Count > restored && clock.Elapsed >= timeLimit) break;
             var a = strategy.Propose();
             if (a is null) break;
             var result = evaluator.Evaluate([a], cancellationToken)[0];
             strategy.Update(a, result);
             afterEvaluation?.Invoke(strategy);
             candidates.Add(new SearchCandidate(space.Format(a), result));
-            evaluated++;
             best = Math.Max(best, result.Accuracy);
             progress?.Report(new SearchProgress(candidates.Count, budget, best));
         }
