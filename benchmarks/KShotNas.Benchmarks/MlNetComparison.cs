@@ -81,8 +81,11 @@ public static class MlNetComparison
             "lightgbm" => key.Append(ml.MulticlassClassification.Trainers.LightGbm()),
             "fixed" or "kshotnas" => key.Append(nas = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options
             {
-                TimeBudget = TimeSpan.FromSeconds(budget), MaxFlops = maxFlops, Threads = threads,
-                Architecture = contender == "fixed" ? fixedCell : null, TimeBudgetShares = shares,
+                Recipe =
+                {
+                    TimeBudget = TimeSpan.FromSeconds(budget), MaxFlops = maxFlops, Threads = threads,
+                    Architecture = contender == "fixed" ? fixedCell : null, TimeBudgetShares = shares,
+                },
             })),
             _ => throw new ArgumentException($"unknown contender '{contender}' (known: lbfgs, sdca, lightgbm, fixed, kshotnas)"),
         };

@@ -30,8 +30,11 @@ var test = Folder(testDir);
 var nas = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options
 {
     LabelColumnName = "Label", FeatureColumnName = "Features",
-    MaxFlops = 3_000_000,                        // hard limit of the search: multiply-accumulates per image
-    TimeBudget = TimeSpan.FromSeconds(60),       // the whole Fit: supernet, search and retraining are planned to fit it
+    Recipe =
+    {
+        MaxFlops = 3_000_000,                    // hard limit of the search: multiply-accumulates per image
+        TimeBudget = TimeSpan.FromSeconds(60),   // the whole Fit: supernet, search and retraining are planned to fit it
+    },
 });
 var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
     .Append(ml.Transforms.ResizeImages("Image", 28, 28, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))

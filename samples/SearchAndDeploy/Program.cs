@@ -4,25 +4,26 @@ using KShotNas.Api;
 using KShotNas.Data;
 using KShotNas.KShot;
 using KShotNas.Onnx.Runtime;
-using KShotNas.Search;
+using KShotNas.Methods;
+using KShotNas.Spaces;
 using KShotNas.Training;
 
-var options = new KShotNasOptions
+var recipe = new NasRecipe
 {
-    Space = "nb201:fashion-small",            // NB201 cells, C=8, N=1, 1x28x28 input
-    K = 4,                                    // K-shot NAS with 4 supernets
-    Supernet = new SupernetTrainerOptions { Epochs = 2, Calr = true, MomentumSeparation = true, KShot = new KShotOptions { SimplexPaths = 4 } },
-    Strategy = "evolution",
+    Space = SpaceCatalog.Create("nb201:fashion-small"),   // NB201 cells, C=8, N=1, 1x28x28 input
+    Method = new KShotMethod(4) { Settings = new KShotOptions { SimplexPaths = 4 } },   // K-shot NAS with 4 supernets (FairNAS steps)
+    SupernetEpochs = 2,                                   // CaLR and MS are on by default
+    SearchStrategy = "evolution",
     SearchBudget = 60,
-    Constraints = new SearchConstraints(MaxFlops: 3_000_000),
-    Retrain = new ClassifierTrainerOptions { Epochs = 1 },
+    MaxFlops = 3_000_000,
+    RetrainEpochs = 1,
 };
 
 var (train, validation) = NasData.Load(trainImages: 6000, rankImages: 2000);
 using var test = FashionMnist.Load(DataSplit.Test);
 var progress = new Progress<NasProgress>(p => { if (p.Done == p.Total) Console.WriteLine($"{p.Stage} done: {p.Detail}"); });
 
-using var model = new KShotNasEstimator(options).Fit(train, validation, progress);
+using var model = new NasPipeline(recipe).Fit(train, validation, progress);
 Console.WriteLine($"found {model.ArchitectureText}");
 Console.WriteLine($"engine test accuracy: {model.Evaluate(test):P2}");
 

@@ -15,15 +15,15 @@ public static class KShotNasCatalog
     /// <param name="featureColumnName">The image column (a known-size vector of Single, C x H x W).</param>
     /// <param name="maxFlops">Hard limit on the found network's multiply-accumulates per image (null: none).</param>
     /// <param name="maxParameters">Hard limit on its parameters (null: none).</param>
-    /// <param name="supernetEpochs">Supernet training epochs (null: the options' default).</param>
-    /// <param name="retrainEpochs">Retraining epochs of the found network (null: the options' default).</param>
+    /// <param name="supernetEpochs">Supernet training epochs (null: the recipe's default).</param>
+    /// <param name="retrainEpochs">Retraining epochs of the found network (null: the recipe's default).</param>
     public static KShotNasTrainer KShotNas(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", long? maxFlops = null, long? maxParameters = null,
         int? supernetEpochs = null, int? retrainEpochs = null) =>
         KShotNas(catalog, new KShotNasTrainer.Options
         {
-            LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, MaxFlops = maxFlops, MaxParameters = maxParameters,
-            SupernetEpochs = supernetEpochs, RetrainEpochs = retrainEpochs,
+            LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName,
+            Recipe = { MaxFlops = maxFlops, MaxParameters = maxParameters, SupernetEpochs = supernetEpochs, RetrainEpochs = retrainEpochs },
         });
 
     /// <summary>
@@ -40,7 +40,7 @@ public static class KShotNasCatalog
         string labelColumnName = "Label", string featureColumnName = "Features", long? maxFlops = null, long? maxParameters = null) =>
         KShotNas(catalog, new KShotNasTrainer.Options
         {
-            TimeBudget = timeBudget, LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, MaxFlops = maxFlops,
-            MaxParameters = maxParameters,
+            LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName,
+            Recipe = { TimeBudget = timeBudget, MaxFlops = maxFlops, MaxParameters = maxParameters },
         });
 }

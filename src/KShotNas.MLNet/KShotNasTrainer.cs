@@ -45,11 +45,10 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         o.Validate();
         var layout = InputSchema.Check(input.Schema, o);
         if (o.ValidationData is { } validation) InputSchema.CheckValidation(validation.Schema, layout, o);
-        var space = SpaceFor(layout, o);
-        CheckArchitecture(space, o);
-        // Limits below the space's smallest network are refused now, not after the supernet has trained.
-        new SearchConstraints(o.MaxFlops, o.MaxParameters).CheckFeasible(space, nameof(o.MaxFlops), nameof(o.MaxParameters));
-        var ml = _env as MLContext ?? new MLContext(o.Seed);
+        // The space, the limits and a fixed architecture are checked against the data's layout now, before any pixel is read.
+        var recipe = o.Recipe.Clone();
+        var space = recipe.Space = o.Recipe.SpaceFor(layout.ImageShape.Select(d => (long)d).ToArray(), layout.Classes);
+        var ml = _env as MLContext ?? new MLContext(recipe.Seed);
         var host = _env.Register("KShotNas");
         using var channel = host.Start("Fit");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -72,8 +71,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
                 + "(the only square reading with 1 or 3 channels; set Options.ImageShape to override)");
         Log($"space {SpaceCatalog.Describe(space)}; {data.Train.Count:N0} training and {data.Validation.Count:N0} validation images "
             + $"{string.Join("x", layout.ImageShape)}, {layout.Classes} classes{(data.Streaming ? ", streamed" : "")}");
-        var pipelineOptions = PipelineOptions(space, o);
-        var pipeline = new KShotNasEstimator(pipelineOptions);
+        var pipeline = new NasPipeline(recipe);
         var lastStage = "";
         var lastPercent = -10L;
         var progress = new SyncProgress<NasProgress>(p =>
@@ -107,7 +105,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         }
         LastResult = new KShotNasFitResult(SpaceCatalog.Describe(space), model.ArchitectureText, profile.Params, profile.Flops,
             model.SearchReport, pipeline.Record, onnx, data.Normalization.Mean, data.Normalization.Std, layout.ClassNames,
-            data.Train.Count, data.Validation.Count, data.Streaming, pipeline.Record.ValidationAccuracy, clock.Elapsed, pipelineOptions);
+            data.Train.Count, data.Validation.Count, data.Streaming, pipeline.Record.ValidationAccuracy, clock.Elapsed, recipe);
         Log($"found {model.ArchitectureText} ({profile.Params:N0} params, {profile.Flops:N0} FLOPs), validation accuracy "
             + (pipeline.Record.Refitted ? "not measured (refit on training + validation rows)" : $"{pipeline.Record.ValidationAccuracy:P2}")
             + $", {clock.Elapsed.TotalSeconds:F0} s");
@@ -126,59 +124,4 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
             label.ItemType, isKey: true, label.Annotations);
         return new SchemaShape(columns.Values);
     }
-
-    private static SearchSpace SpaceFor(ColumnLayout layout, Options o)
-    {
-        var (c, h, _) = (layout.ImageShape[0], layout.ImageShape[1], layout.ImageShape[2]);
-        var descriptor = o.Space ?? $"nb201:C=8,N=1,in={c},size={h},classes={layout.Classes}";
-        var space = SpaceCatalog.Create(descriptor);
-        var (sc, sh, sw, classes) = space.InputShape;
-        if (sc != c || sh != layout.ImageShape[1] || sw != layout.ImageShape[2] || classes != layout.Classes)
-            throw new ArgumentException($"Space '{descriptor}' takes {sc}x{sh}x{sw} images and {classes} classes; the data has "
-                                        + $"{string.Join("x", layout.ImageShape)} images and {layout.Classes} classes.", nameof(o));
-        return space;
-    }
-
-    // A fixed architecture must parse and respect the hard limits; checked before any data is read.
-    private static void CheckArchitecture(SearchSpace space, Options o)
-    {
-        if (o.Architecture is not { } text) return;
-        Architecture a;
-        try { a = space.Parse(text); }
-        catch (ArchitectureFormatException e)
-        {
-            throw new ArgumentException($"Architecture '{text}' is not an architecture of space '{SpaceCatalog.Describe(space)}': {e.Message}", nameof(o), e);
-        }
-        var profile = space.Profile(a);
-        if (o.MaxFlops is { } f && profile.Flops > f)
-            throw new ArgumentException($"Architecture '{text}' has {profile.Flops:N0} FLOPs, over MaxFlops {f:N0}.", nameof(o));
-        if (o.MaxParameters is { } n && profile.Params > n)
-            throw new ArgumentException($"Architecture '{text}' has {profile.Params:N0} parameters, over MaxParameters {n:N0}.", nameof(o));
-    }
-
-    private static KShotNasOptions PipelineOptions(SearchSpace space, Options o) => new()
-    {
-        Space = SpaceCatalog.Describe(space), Architecture = o.Architecture, K = o.K, Strategy = o.SearchStrategy, SearchBudget = o.SearchBudget ?? 200,
-        Refit = o.Refit,
-        // A stage whose count the user set keeps it; the budget plans the others.
-        TimeBudget = o.TimeBudget is { } budget
-            ? new TimeBudgetOptions
-            {
-                Budget = budget, Shares = o.TimeBudgetShares ?? TimeBudgetShares.Default, PlanSupernet = o.SupernetEpochs is null, PlanSearch = o.SearchBudget is null,
-                PlanRetrain = o.RetrainEpochs is null && o.RetrainSteps is null,
-            }
-            : null,
-        Constraints = new SearchConstraints(o.MaxFlops, o.MaxParameters), ScoringImages = o.ScoringImages, Threads = o.Threads, Seed = (ulong)o.Seed,
-        Supernet = new SupernetTrainerOptions
-        {
-            Sampling = o.SupernetMethod, Calr = o.Calr, MomentumSeparation = o.MomentumSeparation, Epochs = o.SupernetEpochs ?? 5,
-            BatchSize = o.BatchSize, LearningRate = o.SupernetLearningRate,
-            KShot = new KShot.KShotOptions { WarmupEpochs = o.KShotWarmupEpochs, SimplexPaths = o.SimplexPaths, SimplexGroupSize = o.SimplexGroupSize },
-        },
-        Retrain = new ClassifierTrainerOptions
-        {
-            Recipe = o.RetrainRecipe, Epochs = o.RetrainEpochs ?? 5, Steps = o.RetrainSteps, BatchSize = o.BatchSize, Seed = o.Seed,
-            MinimumSteps = o.RetrainEpochs is null ? Options.DefaultMinimumRetrainSteps : 0, Augmentation = o.RetrainAugmentation,
-        },
-    };
 }

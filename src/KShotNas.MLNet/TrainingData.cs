@@ -58,7 +58,7 @@ internal sealed class TrainingData : IDisposable
                 RowReader.CheckClassCounts(counts, layout, o.ValidationData is null, k => layout.ClassNames[k]);
                 if (o.ValidationData is null)
                 {
-                    using (all) (train, validation) = StratifiedSplit(all, o.ValidationFraction, o.Seed);
+                    using (all) (train, validation) = StratifiedSplit(all, o.ValidationFraction, o.Recipe.Seed);
                 }
                 else (train, validation) = (all, ReadValidation(o.ValidationData, layout, o.MemoryBudgetBytes));
             }
@@ -75,14 +75,14 @@ internal sealed class TrainingData : IDisposable
         IDataView trainView = input, validationView;
         if (o.ValidationData is null)
         {
-            var split = ml.Data.TrainTestSplit(input, o.ValidationFraction, seed: o.Seed);
+            var split = ml.Data.TrainTestSplit(input, o.ValidationFraction, seed: o.Recipe.Seed);
             (trainView, validationView) = (split.TrainSet, split.TestSet);
         }
         else validationView = o.ValidationData;
         var (count, norm2, classCounts) = StreamingImageBatches.Scan(trainView, layout);
         RowReader.CheckClassCounts(classCounts, layout, split: false, k => layout.ClassNames[k]);
         // Validation is held in memory: at most a quarter of the budget, and never fewer rows than scoring needs.
-        var maxValidationRows = (int)Math.Min(int.MaxValue, Math.Max(o.ScoringImages, o.MemoryBudgetBytes / 4 / (4L * layout.FeatureSize)));
+        var maxValidationRows = (int)Math.Min(int.MaxValue, Math.Max(o.Recipe.ScoringImages, o.MemoryBudgetBytes / 4 / (4L * layout.FeatureSize)));
         var validationSet = RowReader.ReadAll(validationView, layout, "validation", maxValidationRows).Data;
         norm2.ApplyInPlace(validationSet.Images);
         var streamed = new StreamingImageBatches(ml, trainView, layout, count, norm2, o.StreamingShufflePool);

@@ -1,4 +1,5 @@
 using KShotNas.Api;
+using KShotNas.Methods;
 using KShotNas.Api.Report;
 using KShotNas.Data;
 using KShotNas.Deployment;
@@ -47,24 +48,23 @@ public sealed class ApiTests : IDisposable
         Assert.Contains("not a KShotNas model", Assert.Throws<InvalidDataException>(() => KShotNasModel.Load(foreign)).Message);
     }
 
-    /// <summary>The estimator's whole path on a small slice of Fashion-MNIST: K-shot supernet, constrained search, retraining, ONNX.</summary>
+    /// <summary>The pipeline's whole path on a small slice of Fashion-MNIST: K-shot supernet, constrained search, retraining, ONNX.</summary>
     [Fact]
-    public void EstimatorFitsSearchesRetrainsAndExports()
+    public void PipelineFitsSearchesRetrainsAndExports()
     {
         var space = new Nb201Space(Nb201Options.FashionMnistSmall);
         var limit = space.Profile(space.Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|none~1|none~2|")).Flops;
-        var options = new KShotNasOptions
+        var recipe = new NasRecipe
         {
-            K = 2, SearchBudget = 12, ScoringImages = 256, Seed = 5, Constraints = new SearchConstraints(MaxFlops: limit),
-            Supernet = new SupernetTrainerOptions { Epochs = 2, Calr = true, MomentumSeparation = true, KShot = new KShotOptions { WarmupEpochs = 1, SimplexPaths = 4 } },
-            Retrain = new ClassifierTrainerOptions { Epochs = 1 },
+            Space = space, Method = new KShotMethod(2, PathSampling.Spos) { Settings = new KShotOptions { WarmupEpochs = 1, SimplexPaths = 4 } },
+            SupernetEpochs = 2, SearchBudget = 12, ScoringImages = 256, Seed = 5, MaxFlops = limit, RetrainEpochs = 1, Refit = false,
         };
         var (train, validation) = NasData.Load(null, 640, 512);
         using (train)
         using (validation)
         {
             var stages = new HashSet<string>();
-            var estimator = new KShotNasEstimator(options);
+            var estimator = new NasPipeline(recipe);
             using var model = estimator.Fit(train, validation, new SyncProgress<NasProgress>(p => stages.Add(p.Stage)));
             Assert.Equal(new[] { "retrain", "search", "supernet" }, stages.Order());
             Assert.True(space.Profile(model.Architecture).Flops <= limit);
@@ -82,7 +82,7 @@ public sealed class ApiTests : IDisposable
             var classes = Enumerable.Range(0, 8).Select(i => (long)Array.IndexOf(logits, logits.Skip(i * 10).Take(10).Max(), i * 10) - i * 10).ToArray();
             Assert.Equal(model.Predict(x), classes);
 
-            var report = RunReport.Write(_dir, model, options, estimator.Record, [("test", "value")]);
+            var report = RunReport.Write(_dir, model, recipe, estimator.Record, [("test", "value")]);
             var html = File.ReadAllText(report);
             Assert.Equal(5, System.Text.RegularExpressions.Regex.Matches(html, "<svg").Count);
             Assert.Contains(model.ArchitectureText, html);

@@ -137,9 +137,9 @@ public class BadInputTests
     [Fact]
     public void OptionsOutOfRange()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options { SupernetEpochs = 0 }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options { Recipe = { SupernetEpochs = 0 } }));
         Assert.Contains("SupernetEpochs must be at least 1", e.Message);
-        e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options { SupernetLearningRate = double.NaN }));
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options { Recipe = { SupernetLearningRate = double.NaN } }));
         Assert.Contains("SupernetLearningRate must be finite and positive", e.Message);
     }
 

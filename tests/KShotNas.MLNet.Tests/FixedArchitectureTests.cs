@@ -3,7 +3,7 @@ using Microsoft.ML;
 
 namespace KShotNas.MLNet.Tests;
 
-/// <summary><see cref="KShotNasTrainer.Options.Architecture"/>: retraining a known cell with the recipe a search would use.</summary>
+/// <summary><see cref="KShotNas.Api.NasRecipe.Architecture"/>: retraining a known cell with the recipe a search would use.</summary>
 public class FixedArchitectureTests
 {
     /// <summary>
@@ -21,7 +21,7 @@ public class FixedArchitectureTests
         Assert.NotNull(pick.Search);
 
         var o = TestData.Tiny();
-        o.Architecture = pick.Architecture;
+        o.Recipe.Architecture = pick.Architecture;
         var fixedTrainer = new KShotNasTrainer(ml, o);
         fixedTrainer.Fit(rows);
         var retrained = fixedTrainer.LastResult!;
@@ -39,7 +39,7 @@ public class FixedArchitectureTests
         var ml = new MLContext(seed: 0);
         var rows = ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Rows(ml, 50)).Transform(TestData.Rows(ml, 50));
         var o = TestData.Tiny();
-        o.Architecture = "|conv_7x7~0|+|";
+        o.Recipe.Architecture = "|conv_7x7~0|+|";
         var e = Assert.Throws<ArgumentException>(() => new KShotNasTrainer(ml, o).Fit(rows));
         Assert.Contains("|conv_7x7~0|+|", e.Message);
         Assert.Contains("is not an architecture of space", e.Message);
@@ -51,8 +51,8 @@ public class FixedArchitectureTests
         var ml = new MLContext(seed: 0);
         var rows = ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Rows(ml, 50)).Transform(TestData.Rows(ml, 50));
         var o = TestData.Tiny();
-        o.MaxFlops = 1_000_000;
-        o.Architecture = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+        o.Recipe.MaxFlops = 1_000_000;
+        o.Recipe.Architecture = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
         var e = Assert.Throws<ArgumentException>(() => new KShotNasTrainer(ml, o).Fit(rows));
         Assert.Contains("over MaxFlops 1,000,000", e.Message);
     }

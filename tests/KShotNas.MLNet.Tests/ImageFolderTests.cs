@@ -56,7 +56,7 @@ public class ImageFolderTests
                 .Append(ml.Transforms.ConvertToGrayscale("Image"))
                 .Append(ml.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
                 .Append(ml.Transforms.Conversion.MapValueToKey("Label"))
-                .Append(ml.MulticlassClassification.Trainers.KShotNas(Tiny(o => { o.MaxFlops = null; o.ScoringImages = 16; o.BatchSize = 16; })));
+                .Append(ml.MulticlassClassification.Trainers.KShotNas(Tiny(o => { o.Recipe.MaxFlops = null; o.Recipe.ScoringImages = 16; o.Recipe.BatchSize = 16; })));
             var model = pipeline.Fit(rows);
             var scored = model.Transform(rows);
             Assert.Equal(files.Count, scored.GetColumn<float[]>("Score").Count());
@@ -180,7 +180,7 @@ public class ImageFolderTests
         var view = ml.Transforms.LoadImages("Image", null, "ImagePath").Append(ml.Transforms.ResizeImages("Image", 28, 28))
             .Append(ml.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
             .Append(ml.Transforms.Conversion.MapValueToKey("Label")).Fit(rows).Transform(rows);
-        foreach (var (options, name) in new[] { (Tiny(o => o.MaxFlops = 1000), "MaxFlops 1,000"), (Tiny(o => { o.MaxFlops = null; o.MaxParameters = 10; }), "MaxParameters 10") })
+        foreach (var (options, name) in new[] { (Tiny(o => o.Recipe.MaxFlops = 1000), "MaxFlops 1,000"), (Tiny(o => { o.Recipe.MaxFlops = null; o.Recipe.MaxParameters = 10; }), "MaxParameters 10") })
         {
             var clock = Stopwatch.StartNew();
             var e = Assert.Throws<InfeasibleConstraintsException>(() => ml.MulticlassClassification.Trainers.KShotNas(options).Fit(view));

@@ -14,8 +14,11 @@ internal static class TestData
     /// <summary>Options that make a whole fit take seconds.</summary>
     public static KShotNasTrainer.Options Tiny(int seed = 0) => new()
     {
-        SupernetMethod = KShotNas.Training.PathSampling.Spos, SupernetEpochs = 1, SearchBudget = 4, RetrainEpochs = 2,
-        ScoringImages = 200, Threads = 2, Seed = seed, MaxFlops = 3_000_000,
+        Recipe =
+        {
+            Method = new KShotNas.Methods.SposMethod(), SupernetEpochs = 1, SearchBudget = 4, RetrainEpochs = 2,
+            ScoringImages = 200, Threads = 2, Seed = seed, MaxFlops = 3_000_000,
+        },
     };
 
     /// <summary>Rows of a custom type, for the bad-input tests.</summary>

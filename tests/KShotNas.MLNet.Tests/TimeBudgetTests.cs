@@ -40,7 +40,7 @@ public class TimeBudgetTests
         var rows = key.Transform(raw);
         var trainer = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options
         {
-            TimeBudget = TimeSpan.FromSeconds(seconds), MaxFlops = 3_000_000, SupernetMethod = PathSampling.Spos, ScoringImages = 200, Threads = 2,
+            Recipe = { TimeBudget = TimeSpan.FromSeconds(seconds), MaxFlops = 3_000_000, Method = new KShotNas.Methods.SposMethod(), ScoringImages = 200, Threads = 2 },
         });
         var clock = Stopwatch.StartNew();
         var model = trainer.Fit(rows);
@@ -75,8 +75,8 @@ public class TimeBudgetTests
     {
         var ml = new MLContext(seed: 0);
         var o = TestData.Tiny();
-        o.TimeBudget = TimeSpan.FromSeconds(30);
-        o.RetrainSteps = 7;
+        o.Recipe.TimeBudget = TimeSpan.FromSeconds(30);
+        o.Recipe.RetrainSteps = 7;
         var trainer = new KShotNasTrainer(ml, o);
         trainer.Fit(Keyed(ml, TestData.Rows(ml, 600)));
         var r = trainer.LastResult!;
@@ -97,10 +97,10 @@ public class TimeBudgetTests
         var ml = new MLContext(seed: 0);
         var rows = Keyed(ml, TestData.Rows(ml, 600));
         var o = TestData.Tiny();
-        o.Architecture = "|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|none~1|none~2|";
+        o.Recipe.Architecture = "|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|none~1|none~2|";
         var refit = new KShotNasTrainer(ml, o);
         refit.Fit(rows);
-        o.Refit = false;
+        o.Recipe.Refit = false;
         var plain = new KShotNasTrainer(ml, o);
         plain.Fit(rows);
 

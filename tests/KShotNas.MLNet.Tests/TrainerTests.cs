@@ -103,7 +103,7 @@ public class TrainerTests
         var ml = new MLContext(seed: 0);
         var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Rows(ml, 2000)).Transform(TestData.Rows(ml, 2000));
         var options = TestData.Tiny();
-        options.SupernetEpochs = 50;
+        options.Recipe.SupernetEpochs = 50;
         // Time from the request to the stop (not the whole fit: loading the data is slow on a loaded machine).
         var clock = new Stopwatch();
         options.Progress = new Progress(p =>
@@ -123,7 +123,7 @@ public class TrainerTests
         var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Rows(ml, 2000)).Transform(TestData.Rows(ml, 2000));
         using var cts = new CancellationTokenSource();
         var options = TestData.Tiny();
-        options.SupernetEpochs = 50;
+        options.Recipe.SupernetEpochs = 50;
         options.CancellationToken = cts.Token;
         options.Progress = new Progress(p => { if (p.Stage == "supernet") cts.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.KShotNas(options).Fit(data));

@@ -45,12 +45,7 @@ internal static class CliData
     }
 
     /// <summary>Throws unless <paramref name="space"/>'s networks take the data's images and classes.</summary>
-    public static void CheckSpace(SearchSpace space, ImageDataset data, DataSource source)
-    {
-        var (c, h, w, classes) = space.InputShape;
-        var shape = data.ImageShape;
-        if (c != shape[0] || h != shape[1] || w != shape[2] || classes != data.Classes)
-            throw new ArgumentException($"Space {SpaceCatalog.Describe(space)} takes {c}x{h}x{w} inputs and {classes} classes; {source.Description} has "
-                                        + $"{string.Join("x", shape)} images and {data.Classes} classes (use e.g. --space nb201:C=8,N=1,in={shape[0]},size={shape[1]},classes={data.Classes}).");
-    }
+    public static void CheckSpace(SearchSpace space, ImageDataset data, DataSource source) =>
+        SpaceFit.Check(space, data.ImageShape, data.Classes, source.Description,
+            $"use e.g. --space nb201:C=8,N=1,in={data.ImageShape[0]},size={data.ImageShape[1]},classes={data.Classes}");
 }

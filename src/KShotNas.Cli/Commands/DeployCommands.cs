@@ -38,17 +38,16 @@ internal static class RetrainCommand
             var outPath = OptionChecks.WritableFile("--out", p.GetValue(output));
             using var runLock = RunLock.Acquire(outPath, isFolder: false);
             CliChecks.TorchThreads(p.GetValue(threads));
-            TorchRuntime.ManualSeed((ulong)p.GetValue(seed));
             var source = CliData.Source(p, s);
             using var all = source.Load(DataSplit.Train);
             CliData.CheckSpace(s, all, source);
             using var subset = p.GetValue(images) is { } n ? all.Subset(n, p.GetValue(seed)) : null;
             using var test = source.Load(DataSplit.Test);
-            using var model = new KShotNasModel(new StandaloneNetwork(s, architecture));
             var options = new ClassifierTrainerOptions { Epochs = p.GetValue(epochs), Seed = p.GetValue(seed), Recipe = p.GetValue(recipe) };
             var data = subset ?? all;
-            var result = ProgressDisplay.Run((long)data.BatchCount(options.BatchSize) * options.Epochs,
-                progress => new ClassifierTrainer(options).Fit(model.Network, data, test, progress, ct));
+            var (network, result) = ProgressDisplay.Run((long)data.BatchCount(options.BatchSize) * options.Epochs,
+                progress => CellRetraining.Retrain(s, architecture, data, test, options, progress, ct));
+            using var model = new KShotNasModel(network);
             model.Save(p.GetValue(output)!);
             AnsiConsole.WriteLine($"{model.ArchitectureText}: test accuracy {result.TestAccuracy:P2} ({result.Duration.TotalSeconds:F0} s); model {p.GetValue(output)}");
             return Task.FromResult(0);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using KShotNas.Api;
 using KShotNas.Data;
 using KShotNas.Ranking;
 using KShotNas.Search;
@@ -47,9 +48,9 @@ internal static class PickCheckCommand
             var md = Reliability.OptionChecks.WritableFile("--table", p.GetValue(table) ?? Path.Combine(dir, "pick-check.md"));
             using var runLock = Reliability.RunLock.Acquire(csv, isFolder: false);
             var source = CliData.Source(p);
-            if (source.Description != record.Settings.Data)
-                throw new Reliability.InvalidOptionException("--data", $"the run used {record.Settings.Data}, not {source.Description}: the check must retrain on the run's data.");
-            var (space, limit) = MainJob.Space(source, record.Settings.TrainImages, record.Settings.MaxFlops, $"{Path.Combine(dir, "run.json")}'s --max-flops");
+            if (source.Description != record.Data)
+                throw new Reliability.InvalidOptionException("--data", $"the run used {record.Data}, not {source.Description}: the check must retrain on the run's data.");
+            var (space, limit) = MainJob.Space(source, record.TrainImages, record.Recipe.MaxFlops, $"{Path.Combine(dir, "run.json")}'s --max-flops");
             if (limit != record.FlopsBudget) throw new InvalidDataException($"run.json's FLOPs budget {record.FlopsBudget:N0} differs from the recomputed {limit:N0}.");
             var constraints = new SearchConstraints(limit);
 
@@ -76,15 +77,16 @@ internal static class PickCheckCommand
             var done = rows.Select(r => (r.Role, r.Arch, r.Seed)).ToHashSet();
             var todo = jobs.Where(j => !done.Contains(j)).ToList();
             AnsiConsole.WriteLine($"pick check of {dir}: {record.Architecture} under {limit:N0} FLOPs; {jobs.Count} retrainings, {todo.Count} to go "
-                                  + $"({record.Settings.Describe()}, {record.Settings.RetrainEpochs} retraining epochs)");
+                                  + $"({record.Recipe.Describe()}, {(record.Recipe.RetrainSteps is { } steps ? $"{steps} retraining steps" : $"{record.Recipe.RetrainEpochs} retraining epochs")})");
             foreach (var (role, arch, seed) in todo)
             {
                 ct.ThrowIfCancellationRequested();
                 var clock = Stopwatch.StartNew();
-                var settings = record.Settings with { Seed = seed };
-                var options = MainJob.Options(settings, space, limit, threadCount, ct, arch);
+                // The run's recipe with the cell fixed, untimed: the retraining steps are those the run's budget planned.
+                var recipe = record.Recipe.Clone();
+                (recipe.Space, recipe.Architecture, recipe.Seed, recipe.Threads, recipe.TimeBudget) = (space, arch, seed, threadCount, null);
                 var runMl = new MLContext(seed);
-                var (model, result) = MainJob.Fit(runMl, source.LoadView(runMl, DataSplit.Train, settings.TrainImages), options);
+                var (model, result) = MainJob.Fit(runMl, source.LoadView(runMl, DataSplit.Train, record.TrainImages), MainJob.Options(recipe, ct));
                 var accuracy = runMl.MulticlassClassification.Evaluate(model.Transform(source.LoadView(runMl, DataSplit.Test))).MicroAccuracy;
                 var profile = space.Profile(space.Parse(arch));
                 rows.Add(new PickCheckRow(role, arch, profile.Flops, profile.Params, refAcc.TryGetValue(arch, out var r) ? r : null, seed, accuracy,

@@ -5,6 +5,7 @@ using KShotNas.Api.Report;
 using KShotNas.Data;
 using KShotNas.MLNet;
 using KShotNas.Search;
+using KShotNas.Spaces;
 using KShotNas.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -14,7 +15,7 @@ namespace KShotNas.Cli.Commands;
 
 /// <summary>
 /// `kshotnas run`, the main job, as an ML.NET pipeline: MapValueToKey -> KShotNas (supernet on the small NB201
-/// skeleton with <see cref="MainJobSettings"/>' defaults, evolutionary search under a FLOPs budget, retraining) ->
+/// skeleton with the <see cref="NasRecipe.MainJob"/> preset, evolutionary search under a FLOPs budget, retraining) ->
 /// MapKeyToValue; then test accuracy through ML.NET's OnnxTransformer, model.zip (loads without KShotNas), model.onnx,
 /// run.json and an HTML report.
 /// </summary>
@@ -22,15 +23,16 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var d = new MainJobSettings();
+        var d = NasRecipe.MainJob();
         var output = new Option<string>("--out")
         {
             Description = "Folder for model.zip, model.onnx, run.json and the report; an earlier run there is replaced whole, a folder of other files is refused.",
             DefaultValueFactory = _ => "out/run",
         };
         var force = new Option<bool>("--force") { Description = "Replace --out whole even when it holds files `kshotnas run` did not write." };
-        var method = new Option<PathSampling>("--method") { Description = "Supernet path sampling: Spos, FairNas or Sandwich.", DefaultValueFactory = _ => d.Method };
-        var k = new Option<int>("--k") { Description = "K-shot K (1: one-shot).", DefaultValueFactory = _ => d.K };
+        var method = new Option<PathSampling>("--method") { Description = "Supernet path sampling: Spos, FairNas or Sandwich.", DefaultValueFactory = _ => d.Method.Sampling };
+        var k = new Option<int>("--k") { Description = "K-shot K (1: one-shot); see docs/study/ranking-budget.md for what K > 1 measured.", DefaultValueFactory = _ => d.Method.K };
+        var fewShot = new Option<int?>("--few-shot") { Description = "Few-shot NAS: one sub-supernet per option of this decision (NB201 edge 1<-0 is 0)." };
         var calr = new Option<bool>("--calr") { Description = "Complexity-aware LR schedule (--calr false: cosine).", DefaultValueFactory = _ => d.Calr };
         var ms = new Option<bool>("--ms") { Description = "Momentum separation (--ms false: one momentum buffer).", DefaultValueFactory = _ => d.MomentumSeparation };
         var epochs = new Option<int?>("--supernet-epochs") { Description = "Supernet epochs (default: planned by --time-budget; without one, 2)." };
@@ -45,17 +47,17 @@ internal static class RunCommand
         {
             Description = "Wall-time budget of the fit in seconds (0: none): supernet training, search and retraining are planned from measured "
                           + "costs; --supernet-epochs, --search-budget and --retrain-epochs given explicitly keep their stage's count.",
-            DefaultValueFactory = _ => MainJobSettings.DefaultTimeBudgetSeconds,
+            DefaultValueFactory = _ => NasRecipe.MainJobTimeBudgetSeconds,
         };
         var augmentation = new Option<Augmentation>("--augmentation")
         {
-            Description = "Random changes to the retraining's batches: None, Shift or ShiftAndFlip.", DefaultValueFactory = _ => d.Augmentation,
+            Description = "Random changes to the retraining's batches: None, Shift or ShiftAndFlip.", DefaultValueFactory = _ => d.RetrainAugmentation,
         };
         var refit = new Option<bool>("--refit") { Description = "Refit the pick on all training images (--refit false: on the supernet half only).", DefaultValueFactory = _ => d.Refit };
         var command = new Command("run", "The main job: NAS end to end through an ML.NET pipeline (supernet, search under a FLOPs budget, retraining), "
                                          + "with model.zip, model.onnx and an HTML report.")
         {
-            output, force, method, k, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, refit, augmentation,
+            output, force, method, k, fewShot, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, refit, augmentation,
         };
         command.SetAction((p, ct) =>
         {
@@ -68,27 +70,35 @@ internal static class RunCommand
             CliChecks.AtLeast("--train-images", p.GetValue(trainImages), 1);
             CliChecks.AtLeast("--max-flops", p.GetValue(maxFlops), 1);
             Reliability.OptionChecks.AtLeast("--time-budget", p.GetValue(timeBudget), 0);
-            if (p.GetValue(ms) && p.GetValue(method) == PathSampling.Sandwich)
-                throw new Reliability.InvalidOptionException("--ms", "momentum separation is defined for Spos and FairNas, not Sandwich; add --ms false.");
             var threadCount = CliChecks.Threads(p.GetValue(threads));
             var source = CliData.Source(p);
             // The space and the budget follow from the data's layout alone: an impossible --max-flops is refused here.
             var (space, limit) = MainJob.Space(source, p.GetValue(trainImages), p.GetValue(maxFlops));
             using var folder = RunFolder.Open(p.GetValue(output)!, p.GetValue(force));
             var dir = folder.Staging;
-            var settings = new MainJobSettings
-            {
-                Method = p.GetValue(method), K = p.GetValue(k), Calr = p.GetValue(calr), MomentumSeparation = p.GetValue(ms), SupernetEpochs = p.GetValue(epochs),
-                ScoringImages = p.GetValue(scoring), SearchBudget = p.GetValue(budget), RetrainEpochs = p.GetValue(retrain), TrainImages = p.GetValue(trainImages),
-                MaxFlops = p.GetValue(maxFlops), Seed = p.GetValue(seed), Data = source.Description, TimeBudgetSeconds = p.GetValue(timeBudget) is > 0 and var t ? t : null,
-                Refit = p.GetValue(refit), Augmentation = p.GetValue(augmentation),
-            };
-            var ml = new MLContext(settings.Seed);
-            var train = source.LoadView(ml, DataSplit.Train, settings.TrainImages);
+            // The main job's preset with the switches given; the recipe checks its own rules (e.g. no MS with Sandwich).
+            var recipe = NasRecipe.MainJob(p.GetValue(timeBudget) is > 0 and var t ? t : null);
+            recipe.Space = space;
+            recipe.MaxFlops = limit;
+            recipe.Method = Methods.SupernetMethod.From(p.GetValue(method), p.GetValue(k), p.GetValue(fewShot));
+            recipe.Calr = p.GetValue(calr);
+            recipe.MomentumSeparation = p.GetValue(ms);
+            recipe.SupernetEpochs = p.GetValue(epochs) ?? recipe.SupernetEpochs;
+            recipe.ScoringImages = p.GetValue(scoring);
+            recipe.SearchBudget = p.GetValue(budget) ?? recipe.SearchBudget;
+            recipe.RetrainEpochs = p.GetValue(retrain) ?? recipe.RetrainEpochs;
+            recipe.Refit = p.GetValue(refit);
+            recipe.RetrainAugmentation = p.GetValue(augmentation);
+            recipe.Seed = p.GetValue(seed);
+            recipe.Threads = threadCount;
+            recipe.Validate();
+            var trainImageCount = p.GetValue(trainImages);
+            var ml = new MLContext(recipe.Seed);
+            var train = source.LoadView(ml, DataSplit.Train, trainImageCount);
             var test = source.LoadView(ml, DataSplit.Test);
-            var options = MainJob.Options(settings, space, limit, threadCount, ct);
-            AnsiConsole.WriteLine($"KShotNas run on {source.Description}: {options.Space}, {settings.Describe()}, {options.SearchStrategy} search of "
-                                  + $"{(options.SearchBudget is { } n ? $"{n} candidates" : "the planned time")} under {limit:N0} FLOPs; "
+            var options = MainJob.Options(recipe, ct);
+            AnsiConsole.WriteLine($"KShotNas run on {source.Description}: {SpaceCatalog.Describe(space)}, {recipe.Describe()}, {recipe.SearchStrategy} search of "
+                                  + $"{(recipe.SearchBudget is { } n ? $"{n} candidates" : "the planned time")} under {limit:N0} FLOPs; "
                                   + "half the training images train the supernet, half rank");
             var (model, result) = ProgressDisplay.Run<NasProgress, (ITransformer, KShotNasFitResult)>(100, q => q.Total == 0 ? 0 : 100 * q.Done / q.Total,
                 q => $"{q.Stage}: {q.Done}/{q.Total} {q.Detail}", progress =>
@@ -101,23 +111,25 @@ internal static class RunCommand
             ml.Model.Save(model, train.Schema, Path.Combine(dir, "model.zip"));
             result.SaveOnnx(Path.Combine(dir, "model.onnx"));
             // pick-check retrains other cells with the steps this run's budget planned
-            settings = settings with { RetrainSteps = result.Record.Plan?.RetrainStepsDone ?? settings.RetrainSteps };
-            MainJob.SaveRun(dir, settings, result, limit, metrics.MicroAccuracy);
+            var ran = result.Recipe.Clone();
+            ran.RetrainSteps = result.Record.Plan?.RetrainStepsDone ?? ran.RetrainSteps;
+            MainJob.SaveRun(dir, new RunRecord(ran, source.Description, trainImageCount, result.Architecture, result.Flops, result.Parameters, limit,
+                result.Search?.Best.Result.Accuracy, metrics.MicroAccuracy));
             var search = result.Search; // null when a small time budget skipped the supernet (prior pick)
             var dataRows = new List<(string, string)>();
             if (source.ImageRule is { } rule) dataRows.Add(("input images", rule));
             if (source.Skipped.Count > 0) dataRows.Add(("skipped files", ImageFolder.Describe(source.Skipped)));
             var total = clock.Elapsed;
-            var report = RunReport.Write(dir, space, space.Parse(result.Architecture), search, result.Pipeline, result.Record,
+            var report = RunReport.Write(dir, space, space.Parse(result.Architecture), search, result.Recipe, result.Record,
             [
                 ("data", $"{source.Description}: {result.TrainingRows:N0} training, {result.ValidationRows:N0} ranking images, test split for accuracy"),
                 .. dataRows,
-                ("supernet", settings.Describe()),
+                ("supernet", recipe.Describe()),
                 ("time budget", result.Record.Plan is { } plan ? plan.Describe() : "- (counts as set)"),
                 ("architecture", result.Architecture),
                 ("params / FLOPs", $"{result.Parameters:N0} / {result.Flops:N0} (budget {limit:N0})"),
                 ("the pick among the candidates", search is null ? "- (no search: the time budget left too little for a supernet; prior pick)"
-                    : PickPlace.Of(search, Math.Min(settings.ScoringImages, result.ValidationRows), limit).Summary()),
+                    : PickPlace.Of(search, Math.Min(recipe.ScoringImages, result.ValidationRows), limit).Summary()),
                 ("code spread (K-shot)", result.Record.Codes is { } codes ? codes.Summary() : "- (K = 1: no codes)"),
                 ("test accuracy (ML.NET OnnxTransformer, ONNX Runtime)", $"{metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F3})"),
                 ("files", "model.zip (ML.NET, loads without KShotNas), model.onnx (raw pixels in; Score and class index out), run.json (settings and pick)"),

@@ -94,7 +94,8 @@ internal static class SupernetTrainCommand
                 },
             };
             var kValue = p.GetValue(k);
-            if (kValue > 1 && p.GetValue(fewShot) is not null) throw new ArgumentException("K-shot and few-shot training are not combined.");
+            var supernetMethod = Methods.SupernetMethod.From(options.Sampling, kValue, p.GetValue(fewShot), p.GetValue(tau));
+            supernetMethod.Validate(options);
             var searchSpace = SpaceCatalog.Create(p.GetValue(space)!);
             if (p.GetValue(fewShot) is { } split && (split < 0 || split >= searchSpace.Decisions.Count))
                 throw new InvalidOptionException("--few-shot", $"must be a decision index in [0, {searchSpace.Decisions.Count - 1}] (got {split}).");
@@ -106,9 +107,8 @@ internal static class SupernetTrainCommand
             var parallel = group is null ? null : DataParallel.Across(group);
             var writer = parallel?.IsWriter ?? true; // rank 0 writes every file
             using (train)
-            using (var supernet = SupernetFile.Create(searchSpace, kValue, p.GetValue(norm), p.GetValue(fewShot) ?? -1))
+            using (var supernet = supernetMethod.Build(searchSpace, p.GetValue(norm)))
             {
-                if (kValue > 1) supernet.Simplex = new SimplexNet(searchSpace, kValue, temperature: p.GetValue(tau));
                 CheckExistingOutput(path, supernet, p.GetValue(resume));
                 var resumeFrom = p.GetValue(resume) && File.Exists(path) ? path : null;
                 AnsiConsole.MarkupLine(Markup.Escape($"{searchSpace.Name} supernet ({supernet.ParameterCount():N0} weights), {options.Sampling}"

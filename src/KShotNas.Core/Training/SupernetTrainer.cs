@@ -32,8 +32,7 @@ public sealed class SupernetTrainer
     public SupernetTrainer(SupernetTrainerOptions? options = null)
     {
         Options = options ?? new SupernetTrainerOptions();
-        if (Options.MomentumSeparation && Options.Sampling == PathSampling.Sandwich)
-            throw new ArgumentException("Momentum separation is defined for SPOS and FairNAS steps, not the sandwich rule.");
+        Methods.SupernetMethod.Of(Options.Sampling).Validate(Options); // the method's rules live with the method
     }
 
     /// <summary>The options.</summary>

@@ -1,0 +1,106 @@
+using KShotNas.KShot;
+using KShotNas.Methods;
+using KShotNas.Supernets;
+using KShotNas.Torch;
+using KShotNas.Training;
+
+namespace KShotNas.Core.Tests;
+
+/// <summary>Supernet methods as components: their text form, their rules (one place each), what they build and train.</summary>
+public class SupernetMethodTests
+{
+    public SupernetMethodTests() => TorchRuntime.Threads = 2;
+
+    [Theory]
+    [InlineData("spos", "spos")]
+    [InlineData("FairNAS", "fairnas")]
+    [InlineData("sandwich", "sandwich")]
+    [InlineData("kshot:4", "kshot:4:fairnas")]
+    [InlineData("kshot:2:spos", "kshot:2:spos")]
+    [InlineData("fewshot:0", "fewshot:0:fairnas")]
+    [InlineData("fewshot:3:sandwich", "fewshot:3:sandwich")]
+    public void TextFormsRoundTrip(string text, string name)
+    {
+        var method = SupernetMethod.Parse(text);
+        Assert.Equal(name, method.Name);
+        Assert.Equal(name, SupernetMethod.Parse(method.Name).Name);
+    }
+
+    [Theory]
+    [InlineData("darts")]
+    [InlineData("kshot")]
+    [InlineData("kshot:x")]
+    [InlineData("fewshot:0:bogus")]
+    [InlineData("spos:1")]
+    public void BadTextFormsAreRefusedByName(string text) =>
+        Assert.Contains(text, Assert.Throws<FormatException>(() => SupernetMethod.Parse(text)).Message);
+
+    [Fact]
+    public void KShotNeedsTwoCopiesAndDoesNotCombineWithFewShot()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KShotMethod(1));
+        Assert.Contains("not combined", Assert.Throws<ArgumentException>(() => SupernetMethod.From(PathSampling.FairNas, k: 4, fewShotSplit: 0)).Message);
+        Assert.IsType<KShotMethod>(SupernetMethod.From(PathSampling.Spos, k: 4));
+        Assert.IsType<FewShotMethod>(SupernetMethod.From(PathSampling.Spos, fewShotSplit: 1));
+        Assert.IsType<SposMethod>(SupernetMethod.From(PathSampling.Spos));
+    }
+
+    /// <summary>The rule "no momentum separation with the sandwich rule" lives with the sandwich method; every path to it reaches it.</summary>
+    [Fact]
+    public void SandwichRefusesMomentumSeparationWhereverItIsUsed()
+    {
+        var ms = new SupernetTrainerOptions { MomentumSeparation = true };
+        Assert.Contains("sandwich", Assert.Throws<ArgumentException>(() => new SandwichMethod().Configure(ms)).Message);
+        Assert.Contains("sandwich", Assert.Throws<ArgumentException>(() => new SupernetTrainer(new SupernetTrainerOptions { Sampling = PathSampling.Sandwich, MomentumSeparation = true })).Message);
+        Assert.Contains("sandwich", Assert.Throws<ArgumentException>(() => new KShotMethod(2, PathSampling.Sandwich).Configure(ms)).Message);
+        Assert.Contains("sandwich", Assert.Throws<ArgumentException>(() => new FewShotMethod(0, PathSampling.Sandwich).Configure(ms)).Message);
+        new FairNasMethod().Configure(ms); // MS is defined for FairNAS
+        Assert.Equal(PathSampling.Sandwich, new SandwichMethod().Configure(new SupernetTrainerOptions()).Sampling);
+    }
+
+    /// <summary>"K &gt; 1 means a simplex-net" is written once: the K-shot method builds both.</summary>
+    [Fact]
+    public void EachMethodBuildsItsSupernet()
+    {
+        using (var one = new FairNasMethod().Build(TestData.Tiny))
+        {
+            Assert.Equal(1, one.Weights.K);
+            Assert.Null(one.Simplex);
+        }
+        using (var kshot = new KShotMethod(3) { Temperature = 0.5 }.Build(TestData.Tiny))
+        {
+            Assert.Equal(3, kshot.Weights.K);
+            Assert.Equal(0.5, kshot.Simplex!.Temperature);
+        }
+        using (var few = new FewShotMethod(0).Build(TestData.Tiny))
+            Assert.Equal(TestData.Tiny.Decisions[0].Count, Assert.IsType<FewShotSupernet>(few).SubSupernets.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FewShotMethod(99).Build(TestData.Tiny));
+    }
+
+    [Fact]
+    public void KShotSettingsGoIntoTheConfiguredOptions()
+    {
+        var settings = new KShotOptions { SimplexPaths = 3, WarmupEpochs = 0.5 };
+        var configured = new KShotMethod(2, PathSampling.Spos) { Settings = settings }.Configure(new SupernetTrainerOptions());
+        Assert.Same(settings, configured.KShot);
+        Assert.Equal(PathSampling.Spos, configured.Sampling);
+    }
+
+    /// <summary>Few-shot trains every sub-supernet; a time limit is shared between them, so the whole stays within it.</summary>
+    [Fact]
+    public void FewShotTrainsEverySubSupernetWithinOneTimeLimit()
+    {
+        using var data = TestData.Synthetic(256, 3);
+        var method = new FewShotMethod(0, PathSampling.Spos);
+        using var supernet = method.Build(TestData.Tiny);
+        var options = new SupernetTrainerOptions { BatchSize = 32, Epochs = 1 };
+        var counted = method.Train(supernet, data, options);
+        Assert.Equal(8L * TestData.Tiny.Decisions[0].Count, counted.Steps); // 8 steps per sub-supernet
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        options.TimeLimit = TimeSpan.FromSeconds(2);
+        options.Steps = 1000;
+        var timed = method.Train(supernet, data, options);
+        Assert.True(clock.Elapsed.TotalSeconds < 3.5, $"few-shot took {clock.Elapsed.TotalSeconds:F1} s of a 2 s limit");
+        Assert.True(timed.Steps > 0);
+    }
+}
