@@ -94,7 +94,7 @@ public static class MlNetComparison
         var fit = clock.Elapsed.TotalSeconds;
         var accuracy = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
         var detail = nas?.LastResult is { } r
-            ? $"{r.Architecture.Replace(',', ';')} {r.Flops} FLOPs; {r.Record.Plan?.Describe().Replace(',', ';')}"
+            ? $"{r.Architecture.Replace(',', ';')} {r.Flops} FLOPs; augmentation {r.Record.RetrainAugmentation}; {r.Record.Plan?.Describe().Replace(',', ';')}"
             : "";
         return (fit, accuracy, detail);
     }

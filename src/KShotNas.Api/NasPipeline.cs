@@ -26,6 +26,8 @@ public sealed class PipelineRecord
     public Dictionary<string, TimeSpan> Durations { get; } = new();
     /// <summary>The retrained network's accuracy on the validation data (NaN after a refit, which trains on them).</summary>
     public double ValidationAccuracy { get; set; } = double.NaN;
+    /// <summary>The augmentation the retraining used (the recipe's, or the automatic rule's choice).</summary>
+    public Augmentation RetrainAugmentation { get; set; }
     /// <summary>Whether the pick was retrained on the training and validation rows together.</summary>
     public bool Refitted { get; set; }
     /// <summary>What the time budget planned and measured (null without one).</summary>
@@ -121,6 +123,9 @@ public sealed class NasPipeline
         Record.Refitted = all is not null;
         var retrainOptions = o.RetrainOptions();
         if (budget is not null) retrainOptions = budget.PlanRetraining(retrainOptions, space, architecture, all ?? train);
+        var rows = (all ?? train).Count;
+        var steps = retrainOptions.Steps ?? Math.Max((long)(all ?? train).BatchCount(retrainOptions.BatchSize) * retrainOptions.Epochs, retrainOptions.MinimumSteps);
+        retrainOptions.Augmentation = Record.RetrainAugmentation = o.AugmentationFor(steps, retrainOptions.BatchSize, rows);
         var (network, outcome) = CellRetraining.Retrain(space, architecture, all ?? train, all is null ? validation : null, retrainOptions,
             new SyncProgress<TrainingProgress>(p =>
             {

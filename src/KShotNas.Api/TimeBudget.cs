@@ -220,7 +220,7 @@ internal sealed class BudgetClock
     public ClassifierTrainerOptions PlanRetraining(ClassifierTrainerOptions options, SearchSpace space, Architecture architecture, IImageBatches data)
     {
         if (!_options.PlanRetrain) return options;
-        // Built after the real network, so the probe does not change the real network's initialization.
+        // The real network is seeded after this probe (CellRetraining), so the probe does not change its initialization.
         using (var probe = new Deployment.StandaloneNetwork(space, architecture))
             Plan.RetrainStepSeconds = CostProbe.StepSeconds(probe, data, options.BatchSize);
         Plan.RetrainTime = Left;

@@ -106,6 +106,8 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
         LastResult = new KShotNasFitResult(SpaceCatalog.Describe(space), model.ArchitectureText, profile.Params, profile.Flops,
             model.SearchReport, pipeline.Record, onnx, data.Normalization.Mean, data.Normalization.Std, layout.ClassNames,
             data.Train.Count, data.Validation.Count, data.Streaming, pipeline.Record.ValidationAccuracy, clock.Elapsed, recipe);
+        Log($"retraining augmentation {pipeline.Record.RetrainAugmentation}" + (recipe.RetrainAugmentation is null
+            ? $" (automatic: shift and mirror from {NasRecipe.AugmentationMinimumEpochs} passes over the retraining rows)" : ""));
         Log($"found {model.ArchitectureText} ({profile.Params:N0} params, {profile.Flops:N0} FLOPs), validation accuracy "
             + (pipeline.Record.Refitted ? "not measured (refit on training + validation rows)" : $"{pipeline.Record.ValidationAccuracy:P2}")
             + $", {clock.Elapsed.TotalSeconds:F0} s");

@@ -19,11 +19,14 @@ public class NasRecipeTests
         Assert.IsType<FairNasMethod>(r.Method);
         Assert.True(r.Calr && r.MomentumSeparation && r.Refit);
         Assert.Equal(2048, r.ScoringImages);
-        Assert.Equal(Augmentation.ShiftAndFlip, r.RetrainAugmentation);
+        Assert.Null(r.RetrainAugmentation); // automatic
+        Assert.Equal(Augmentation.None, r.AugmentationFor(steps: 1000, batchSize: 64, rows: 60_000)); // ~1 pass
+        Assert.Equal(Augmentation.ShiftAndFlip, r.AugmentationFor(steps: 4000, batchSize: 64, rows: 7_500)); // ~34 passes
+        Assert.Equal(Augmentation.Shift, new NasRecipe { RetrainAugmentation = Augmentation.Shift }.AugmentationFor(1, 64, 60_000));
         var supernet = r.SupernetOptions();
         Assert.Equal((PathSampling.FairNas, true, true, NasRecipe.DefaultSupernetEpochs), (supernet.Sampling, supernet.Calr, supernet.MomentumSeparation, supernet.Epochs));
         var retrain = r.RetrainOptions();
-        Assert.Equal((NasRecipe.DefaultRetrainEpochs, NasRecipe.DefaultMinimumRetrainSteps, Augmentation.ShiftAndFlip), (retrain.Epochs, retrain.MinimumSteps, retrain.Augmentation));
+        Assert.Equal((NasRecipe.DefaultRetrainEpochs, NasRecipe.DefaultMinimumRetrainSteps), (retrain.Epochs, retrain.MinimumSteps));
         Assert.Null(r.BudgetOptions());
         r.RetrainEpochs = 2;
         Assert.Equal(0, r.RetrainOptions().MinimumSteps); // epochs set by the user are kept as they are
@@ -46,7 +49,6 @@ public class NasRecipeTests
         var m = NasRecipe.MainJob();
         Assert.Equal(TimeSpan.FromSeconds(NasRecipe.MainJobTimeBudgetSeconds), m.TimeBudget);
         Assert.Equal(new TimeBudgetShares(0.55, 0.15, 0.30), m.TimeBudgetShares);
-        Assert.Equal(Augmentation.None, m.RetrainAugmentation);
         Assert.Null(m.SupernetEpochs);
         var untimed = NasRecipe.MainJob(null);
         Assert.Equal((2, 200, 3), (untimed.SupernetEpochs, untimed.SearchBudget, untimed.RetrainEpochs));

@@ -116,7 +116,7 @@ public sealed class IntakeTests : IDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
         var path = _cli.PathOf("o/run.json");
         var run = JsonNode.Parse(File.ReadAllText(path))!;
-        run["Settings"]!["MaxFlops"] = 10;
+        run["Recipe"]!["MaxFlops"] = 10;
         File.WriteAllText(path, run.ToJsonString());
         AssertRefusedFast(["pick-check", "--run", "o", "--random", "1", "--best", "0", "--threads", "1"], "--max-flops 10");
     }

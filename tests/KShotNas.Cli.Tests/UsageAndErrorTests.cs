@@ -57,7 +57,7 @@ public sealed class UsageAndErrorTests : IDisposable
     {
         var r = _cli.Run("supernet-train", "--space", "nb201:C=8,N=1,in=3,size=32,classes=10", "--out", "x.safetensors");
         Assert.True(r.ExitCode == 2, r.ToString());
-        Assert.Contains("takes 3x32x32 inputs", r.Stderr);
+        Assert.Contains("takes 3x32x32 images", r.Stderr);
     }
 
     [Fact]

@@ -49,9 +49,9 @@ internal static class RunCommand
                           + "costs; --supernet-epochs, --search-budget and --retrain-epochs given explicitly keep their stage's count.",
             DefaultValueFactory = _ => NasRecipe.MainJobTimeBudgetSeconds,
         };
-        var augmentation = new Option<Augmentation>("--augmentation")
+        var augmentation = new Option<Augmentation?>("--augmentation")
         {
-            Description = "Random changes to the retraining's batches: None, Shift or ShiftAndFlip.", DefaultValueFactory = _ => d.RetrainAugmentation,
+            Description = $"Random changes to the retraining's batches: None, Shift or ShiftAndFlip (default: ShiftAndFlip when the retraining covers at least {NasRecipe.AugmentationMinimumEpochs} passes over its images, else None).",
         };
         var refit = new Option<bool>("--refit") { Description = "Refit the pick on all training images (--refit false: on the supernet half only).", DefaultValueFactory = _ => d.Refit };
         var command = new Command("run", "The main job: NAS end to end through an ML.NET pipeline (supernet, search under a FLOPs budget, retraining), "
