@@ -43,7 +43,7 @@ train() {
         --threads "$threads" --out "$out.tmp"
       mv "$out.tmp" "$out"
     fi
-    [[ -f $dir/codes/$method-s$seed.txt ]] || "${cli[@]}" codes --checkpoint "$ckpt" --out "$dir/codes/$method-s$seed" > "$dir/codes/$method-s$seed.txt"
+    [[ -f $dir/codes/$method-s$seed.txt ]] || "${cli[@]}" study codes --checkpoint "$ckpt" --out "$dir/codes/$method-s$seed" > "$dir/codes/$method-s$seed.txt"
   done
 }
 
@@ -53,18 +53,18 @@ report() {
   rm -rf "$all"; mkdir -p "$all"
   cp docs/study/scores/spos-s*.csv docs/study/scores/kshot-k4-s*.csv "$dir"/scores/*.csv "$all"/
   { cat docs/study/costs.csv; tail -n +2 $costs; } > $work/costs.csv
-  "${cli[@]}" study-report --reference docs/study/reference.csv --runs docs/study/reference-runs.csv --space nb201:fashion-small \
+  "${cli[@]}" study report --reference docs/study/reference.csv --runs docs/study/reference-runs.csv --space nb201:fashion-small \
     --scores "$all" --costs $work/costs.csv --out $dir/results.md --images $dir/images
 }
 
 codes() {
   # the study's trained supernets (codes of 1,000 random paths each, written by scripts/study.sh report)
-  for f in docs/study/codes/*.csv; do echo "== $(basename "$f" .csv)"; "${cli[@]}" codes --from-csv "$f"; done > $dir/codes-study.txt
+  for f in docs/study/codes/*.csv; do echo "== $(basename "$f" .csv)"; "${cli[@]}" study codes --from-csv "$f"; done > $dir/codes-study.txt
   # baseline: the same 1,000 paths through an untrained simplex-net (one warm-up step on 64 images never touches it)
   for k in 2 4 8; do
     "${cli[@]}" supernet-train --k $k --epochs 1 --train-images 64 --warmup-epochs 1 --seed 0 --threads "$threads" \
       --out "$work/init-k$k.safetensors" > /dev/null
-    echo "== init-k$k"; "${cli[@]}" codes --checkpoint "$work/init-k$k.safetensors" --out "$work/init-k$k"
+    echo "== init-k$k"; "${cli[@]}" study codes --checkpoint "$work/init-k$k.safetensors" --out "$work/init-k$k"
   done > $dir/codes-untrained.txt
 }
 

@@ -21,4 +21,4 @@ if [[ ! -f $run/run.json ]]; then
 fi
 cp "$run/run.json" "$run/index.html" docs/study/pick-check/
 [[ -f out/pick-check/run-time.txt ]] && cp out/pick-check/run-time.txt docs/study/pick-check/
-"${cli[@]}" pick-check --run "$run" --best 1 --threads "$threads" --out docs/study/pick-check/rows.csv --table docs/study/pick-check/table.md
+"${cli[@]}" study pick-check --run "$run" --best 1 --threads "$threads" --out docs/study/pick-check/rows.csv --table docs/study/pick-check/table.md

@@ -73,7 +73,7 @@ train() {
     fi
     [[ -f $out ]] || score "$name" "$seed" score "$ckpt" "$out" 2048
     if [[ $name == kshot* && ! -f $dir/codes/$name-s$seed.txt ]]; then
-      "${cli[@]}" codes --checkpoint "$ckpt" --out "$dir/codes/$name-s$seed" > "$dir/codes/$name-s$seed.txt"
+      "${cli[@]}" study codes --checkpoint "$ckpt" --out "$dir/codes/$name-s$seed" > "$dir/codes/$name-s$seed.txt"
     fi
   done
 }
@@ -90,7 +90,7 @@ rescore() {
 
 report() {
   # 5,754,124 FLOPs: the main job's budget (60 % of the largest cell of nb201:fashion-small)
-  local r=(study-report --max-flops 5754124 --reference docs/study/reference.csv --runs docs/study/reference-runs.csv --space nb201:fashion-small)
+  local r=(study report --max-flops 5754124 --reference docs/study/reference.csv --runs docs/study/reference-runs.csv --space nb201:fashion-small)
   # the study's own 10 and 50 path-epoch rows beside the new ones, same reference and metrics code
   local all=$work/report-scores
   rm -rf "$all"; mkdir -p "$all"

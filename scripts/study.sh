@@ -29,9 +29,9 @@ reference() {
   # Fixed recipe, chosen by compute alone before any result was seen: 2 epochs on 30,000 images, cosine SGD with
   # the trainer's defaults. Cells run in a stride-7 order so a partial set still spans the complexity range.
   awk '{a[NR-1]=$0} END{for(i=0;i<NR;i++) print a[(i*7)%NR]}' $study/reference-archs.txt > "$work/reference-order.txt"
-  "${cli[@]}" study-reference --archs "$work/reference-order.txt" --seeds 0 1 --epochs 2 --train-images 30000 \
+  "${cli[@]}" study reference --archs "$work/reference-order.txt" --seeds 0 1 --epochs 2 --train-images 30000 \
     --threads "$threads" --out $study/reference-runs.csv
-  "${cli[@]}" study-summary --runs $study/reference-runs.csv --out $study/reference.csv
+  "${cli[@]}" study summary --runs $study/reference-runs.csv --out $study/reference.csv
 }
 
 # name -> supernet-train flags. K = 1 is SPOS by construction (the trainer builds no simplex-net), so it is not
@@ -73,7 +73,7 @@ score() {
 
 # The metrics table and pictures of a folder of score files against the reference.
 study_report() {
-  "${cli[@]}" study-report --reference $study/reference.csv --runs $study/reference-runs.csv --space nb201:fashion-small "$@"
+  "${cli[@]}" study report --reference $study/reference.csv --runs $study/reference-runs.csv --space nb201:fashion-small "$@"
 }
 
 # The cost phase of a run that continues a checkpoint: its wall time misses the part before the stop.
@@ -118,7 +118,7 @@ report() {
   for done in "$work"/kshot-*.safetensors.done; do
     [[ -f $done ]] || continue
     local ckpt=${done%.done} name; name=$(basename "$ckpt" .safetensors)
-    [[ -f $study/codes/$name.svg ]] || "${cli[@]}" codes --checkpoint "$ckpt" --out "$study/codes/$name" > /dev/null
+    [[ -f $study/codes/$name.svg ]] || "${cli[@]}" study codes --checkpoint "$ckpt" --out "$study/codes/$name" > /dev/null
   done
   study_report --scores $scores --costs $costs --out $study/results.md --images $study/images
 }

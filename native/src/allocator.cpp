@@ -11,7 +11,7 @@
 // for new tensors; tensors allocated before keep their own deleter. Each block carries a 64-byte header with
 // its size, so the deleter needs no lookup. Turning caching off frees the cache; the allocator stays installed
 // and passes through.
-#include "kst_common.h"
+#include "kst_allocator.h"
 
 #include <c10/core/CPUAllocator.h>
 

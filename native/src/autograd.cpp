@@ -1,5 +1,5 @@
 // Autograd: requires_grad flags, backward, gradient access and the thread-local grad mode.
-#include "kst_common.h"
+#include "kst_autograd.h"
 
 KST_API kst_status kst_set_requires_grad(kst_tensor t, int32_t value) {
   return kst::guard([&] { kst::get(t).set_requires_grad(value != 0); });

@@ -2,7 +2,7 @@
 // No communication code of our own: this file only flattens tensor lists into one buffer per call
 // (one collective per step, not one per parameter), applies timeouts, and turns c10d's failures into
 // messages that name the operation and the rank that did not take part.
-#include "kst_common.h"
+#include "kst_distributed.h"
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>

@@ -1,6 +1,6 @@
 // Element-wise arithmetic, comparisons, reductions and shape operations. Ops are grouped by arity
 // with a small op code so the ABI stays regular; the codes mirror enums on the managed side.
-#include "kst_common.h"
+#include "kst_math.h"
 
 namespace {
 

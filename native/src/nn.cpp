@@ -1,5 +1,5 @@
 // Neural-network functions: convolution, batch norm, linear, pooling, activations, losses, init.
-#include "kst_common.h"
+#include "kst_nn.h"
 
 namespace {
 const torch::Tensor kUndefined;

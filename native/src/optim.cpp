@@ -1,7 +1,7 @@
 // Fused optimizer steps over a parameter list: one native call per step instead of several per
 // parameter. Momentum and RMSProp state live in buffer lists owned by the caller, so several buffer
 // sets (momentum separation) can serve one parameter list.
-#include "kst_common.h"
+#include "kst_optim.h"
 
 #include <cmath>
 

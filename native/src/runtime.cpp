@@ -1,5 +1,5 @@
 // Runtime-wide state: ABI version, last error, threads, random generator, live-handle statistics.
-#include "kst_common.h"
+#include "kst_runtime.h"
 
 #include <ATen/Parallel.h>
 #include <torch/version.h>

@@ -1,5 +1,5 @@
 // Tensor lifetime, metadata, creation from and copying to host memory.
-#include "kst_common.h"
+#include "kst_tensor.h"
 
 #include <cstring>
 

@@ -14,7 +14,11 @@ internal static class ErrorBoundary
     public static int UsageErrors(ParseResult parse)
     {
         foreach (var e in parse.Errors) Console.Error.WriteLine($"kshotnas: usage: {e.Message}");
-        var command = string.Join(' ', parse.CommandResult.Command.Name is "kshotnas" ? [] : new[] { parse.CommandResult.Command.Name });
+        // The command's whole path below the root (e.g. "study report"), so that the hint names a command that exists.
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null && r.Command is not RootCommand; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, r.Command.Name);
+        var command = string.Join(' ', names);
         Console.Error.WriteLine($"kshotnas: see 'kshotnas {command}{(command.Length > 0 ? " " : "")}--help'.");
         return Usage;
     }

@@ -32,7 +32,7 @@ public sealed class DivergenceTests : IDisposable
         {
             "supernet-score" => ["supernet-score", "--checkpoint", "bad.safetensors", "--sample", "2", "--out", "s.csv"],
             "search" => ["search", "--checkpoint", "bad.safetensors", "--budget", "2", "--out", "search"],
-            "codes" => ["codes", "--checkpoint", "bad.safetensors", "--out", "codes"],
+            "codes" => ["study", "codes", "--checkpoint", "bad.safetensors", "--out", "codes"],
             _ => ["supernet-train", .. Fixtures.TinyTraining, "--epochs", "2", "--resume", "--out", "bad.safetensors"],
         };
         var r = _cli.Run(args);

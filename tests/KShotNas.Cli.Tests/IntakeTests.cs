@@ -88,7 +88,7 @@ public sealed class IntakeTests : IDisposable
         { "--max-flops 10", [.. TinyRun, "--max-flops", "10", "--out", "o"] },
         { "--max-flops 1", ["search", "--table", TableFile, "--max-flops", "1", "--budget", "5", "--out", "s"] },
         { "--max-params 1", ["search", "--table", TableFile, "--max-params", "1", "--budget", "5", "--out", "s"] },
-        { "--max-flops 1", ["study-report", "--reference", "r.csv", "--runs", "runs.csv", "--scores", "scores", "--out", "t.md", "--images", "img", "--max-flops", "1"] },
+        { "--max-flops 1", ["study", "report", "--reference", "r.csv", "--runs", "runs.csv", "--scores", "scores", "--out", "t.md", "--images", "img", "--max-flops", "1"] },
     };
 
     private static string TableFile
@@ -118,7 +118,7 @@ public sealed class IntakeTests : IDisposable
         var run = JsonNode.Parse(File.ReadAllText(path))!;
         run["Recipe"]!["MaxFlops"] = 10;
         File.WriteAllText(path, run.ToJsonString());
-        AssertRefusedFast(["pick-check", "--run", "o", "--random", "1", "--best", "0", "--threads", "1"], "--max-flops 10");
+        AssertRefusedFast(["study", "pick-check", "--run", "o", "--random", "1", "--best", "0", "--threads", "1"], "--max-flops 10");
     }
 
     private void AssertRefusedFast(string[] args, string limit)

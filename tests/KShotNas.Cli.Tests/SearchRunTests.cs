@@ -103,7 +103,7 @@ public sealed class SearchRunTests : IDisposable
     {
         File.WriteAllText(_cli.PathOf("scores.csv"), "arch,score\na,0.5\nb,0.7\nc,0.6\n");
         File.WriteAllText(_cli.PathOf("reference.csv"), $"arch,accuracy\na,0.5\nb,{value}\nc,0.6\n");
-        var r = _cli.Run("rank", "--scores", "scores.csv", "--reference", "reference.csv");
+        var r = _cli.Run("study", "rank", "--scores", "scores.csv", "--reference", "reference.csv");
         Assert.True(r.ExitCode == 1, r.ToString());
         Assert.Contains("is not a finite number", r.Stderr);
     }

@@ -22,6 +22,31 @@ public sealed class UsageAndErrorTests : IDisposable
         Assert.DoesNotContain("   at ", r.Stderr);
     }
 
+    private static string[] Commands(string help) =>
+        help[help.IndexOf("Commands:", StringComparison.Ordinal)..].Split('\n').Skip(1)
+            .Where(l => l.StartsWith("  ", StringComparison.Ordinal) && !l.StartsWith("   ", StringComparison.Ordinal))
+            .Select(l => l.Trim().Split(' ')[0]).ToArray();
+
+    [Fact]
+    public void TopLevelShowsTheProductAndTheStudyGroupHoldsTheResearchCommands()
+    {
+        var top = _cli.Run("--help");
+        Assert.True(top.ExitCode == 0, top.ToString());
+        Assert.Equal(["run", "retrain", "export", "predict", "export-images", "supernet-train", "supernet-score", "search", "launch", "info", "study"],
+            Commands(top.Stdout));
+        var study = _cli.Run("study", "--help");
+        Assert.True(study.ExitCode == 0, study.ToString());
+        Assert.Equal(["select", "reference", "summary", "report", "pick-check", "rank", "codes", "search-benchmark", "train-cnn"], Commands(study.Stdout));
+    }
+
+    [Fact]
+    public void AUsageErrorInAStudyCommandNamesItsWholePath()
+    {
+        var r = _cli.Run("study", "rank", "--bogus");
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("see 'kshotnas study rank --help'", r.Stderr);
+    }
+
     [Theory]
     [InlineData("--batch-size", "0")]
     [InlineData("--lr", "NaN")]

@@ -66,18 +66,6 @@ public class SearchTests
     }
 
     [Fact]
-    public void EvolutionBeatsRandomSearchOverSeeds()
-    {
-        var table = Macro.Value;
-        var stats = StrategyBenchmark.Run(table, ["random", "evolution"], 20, [100, 300]);
-        var random = stats[0];
-        var evolution = stats[1];
-        Assert.True(evolution.BestAt[300].Mean > random.BestAt[300].Mean, $"evolution {evolution.BestAt[300]}, random {random.BestAt[300]}");
-        Assert.True(evolution.QueriesToTopOnePercent < random.QueriesToTopOnePercent);
-        Assert.Contains("| evolution |", StrategyBenchmark.Markdown(stats, [100, 300], table));
-    }
-
-    [Fact]
     public void Nsga2TradesAccuracyAgainstAUserObjective()
     {
         var table = Macro.Value;

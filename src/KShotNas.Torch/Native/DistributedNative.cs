@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
-using KShotNas.Torch.Native;
 
-namespace KShotNas.Torch.Distributed;
+namespace KShotNas.Torch.Native;
 
 internal static unsafe partial class DistributedNative
 {

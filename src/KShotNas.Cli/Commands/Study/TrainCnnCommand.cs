@@ -6,12 +6,12 @@ using KShotNas.Torch.Serialization;
 using KShotNas.Training;
 using Spectre.Console;
 
-namespace KShotNas.Cli.Commands;
+namespace KShotNas.Cli.Commands.Study;
 
-/// <summary>Trains the small baseline CNN on Fashion-MNIST (the engine's end-to-end check).</summary>
+/// <summary>`kshotnas study train-cnn`: trains the small baseline CNN on Fashion-MNIST (the engine's end-to-end check).</summary>
 internal static class TrainCnnCommand
 {
-    public static Command Create(string name, string description)
+    public static Command Create()
     {
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 4 };
         var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 };
@@ -20,7 +20,7 @@ internal static class TrainCnnCommand
         var seed = new Option<int>("--seed") { Description = "Seed of initialization and data order.", DefaultValueFactory = _ => 0 };
         var subset = new Option<int?>("--subset") { Description = "Train on this many images only (default: all 60,000)." };
         var save = new Option<string?>("--save") { Description = "Write the trained weights to this .safetensors file." };
-        var command = new Command(name, description) { epochs, batch, lr, threads, seed, subset, save };
+        var command = new Command("train-cnn", "Train the small baseline CNN on Fashion-MNIST and print its test accuracy.") { epochs, batch, lr, threads, seed, subset, save };
         command.SetAction((parse, ct) => Task.FromResult(Run(new ClassifierTrainerOptions
         {
             Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Seed = parse.GetValue(seed),

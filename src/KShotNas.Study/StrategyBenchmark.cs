@@ -1,6 +1,7 @@
 using System.Text;
+using KShotNas.Search;
 
-namespace KShotNas.Search;
+namespace KShotNas.Study;
 
 /// <summary>One strategy's statistics over seeds on a table.</summary>
 /// <param name="Strategy">The strategy.</param>

@@ -3,9 +3,9 @@ using KShotNas.Ranking;
 using KShotNas.Spaces;
 using Spectre.Console;
 
-namespace KShotNas.Cli.Commands;
+namespace KShotNas.Cli.Commands.Study;
 
-/// <summary>`kshotnas rank`: ranking metrics between a score CSV and a reference CSV (joined on arch).</summary>
+/// <summary>`kshotnas study rank`: ranking metrics between a score CSV and a reference CSV (joined on arch).</summary>
 internal static class RankCommand
 {
     public static Command Create()

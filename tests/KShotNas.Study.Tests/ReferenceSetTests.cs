@@ -1,7 +1,6 @@
 using KShotNas.Spaces;
-using KShotNas.Study;
 
-namespace KShotNas.Core.Tests;
+namespace KShotNas.Study.Tests;
 
 public sealed class ReferenceSetTests : IDisposable
 {

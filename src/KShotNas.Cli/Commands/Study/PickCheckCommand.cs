@@ -9,10 +9,10 @@ using KShotNas.Study;
 using Microsoft.ML;
 using Spectre.Console;
 
-namespace KShotNas.Cli.Commands;
+namespace KShotNas.Cli.Commands.Study;
 
 /// <summary>
-/// `kshotnas pick-check`: the end-to-end check of a main-job run. Retrains, with exactly the run's recipe (the ML.NET
+/// `kshotnas study pick-check`: the end-to-end check of a main-job run. Retrains, with exactly the run's recipe (the ML.NET
 /// trainer with <c>Architecture</c> set: same split, normalization, retraining, ONNX, evaluation through ML.NET), the
 /// run's pick, the best reference cells under the run's FLOPs budget and random cells under the same budget, over
 /// seeds; appends each retraining to a CSV (a stopped check resumes) and writes a Markdown table.

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using KShotNas.Api.Report;
 using KShotNas.Data;
 using KShotNas.Deployment;
 using KShotNas.Ranking;
@@ -10,9 +9,9 @@ using KShotNas.Torch;
 using KShotNas.Training;
 using Spectre.Console;
 
-namespace KShotNas.Cli.Commands;
+namespace KShotNas.Cli.Commands.Study;
 
-/// <summary>The ranking study: `study-select`, `study-reference` (resumable), `study-summary`, `study-report`.</summary>
+/// <summary>The ranking study: `study select`, `study reference` (resumable), `study summary`, `study report`.</summary>
 internal static class StudyCommands
 {
     public static Command Select()
@@ -21,7 +20,7 @@ internal static class StudyCommands
         var count = new Option<int>("--count") { Description = "Architectures to select.", DefaultValueFactory = _ => 60 };
         var seed = new Option<int>("--seed") { Description = "Seed of the selection.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "File to write, one architecture per line.", Required = true };
-        var command = new Command("study-select", "Select reference architectures spread over the complexity range (NB201: disconnected cells excluded).")
+        var command = new Command("select", "Select reference architectures spread over the complexity range (NB201: disconnected cells excluded).")
         {
             space, count, seed, output,
         };
@@ -39,13 +38,13 @@ internal static class StudyCommands
     public static Command Reference()
     {
         var space = new Option<string>("--space") { Description = "Space descriptor.", DefaultValueFactory = _ => "nb201:fashion-small" };
-        var archs = new Option<string>("--archs") { Description = "Architectures, one per line (from study-select).", Required = true };
+        var archs = new Option<string>("--archs") { Description = "Architectures, one per line (from `study select`).", Required = true };
         var seeds = new Option<int[]>("--seeds") { Description = "Training seeds per architecture.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [0, 1] };
         var epochs = new Option<int>("--epochs") { Description = "Epochs of the fixed recipe (cosine SGD).", DefaultValueFactory = _ => 3 };
         var images = new Option<int?>("--train-images") { Description = "Training images (default all 60,000)." };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string>("--out") { Description = "Runs CSV; existing (arch, seed) rows are skipped, so a cut-off study resumes.", Required = true };
-        var command = new Command("study-reference", "Train every (architecture, seed) from scratch and append its test accuracy to a CSV.")
+        var command = new Command("reference", "Train every (architecture, seed) from scratch and append its test accuracy to a CSV.")
         {
             space, archs, seeds, epochs, images, threads, output,
         };
@@ -88,9 +87,9 @@ internal static class StudyCommands
 
     public static Command Summary()
     {
-        var runs = new Option<string>("--runs") { Description = "Runs CSV from study-reference.", Required = true };
+        var runs = new Option<string>("--runs") { Description = "Runs CSV from `study reference`.", Required = true };
         var output = new Option<string>("--out") { Description = "Reference CSV to write (arch,accuracy: mean over seeds).", Required = true };
-        var command = new Command("study-summary", "Average the reference runs per architecture and report the seed-to-seed Kendall tau.") { runs, output };
+        var command = new Command("summary", "Average the reference runs per architecture and report the seed-to-seed Kendall tau.") { runs, output };
         command.SetAction(p =>
         {
             var (means, tau, paired) = ReferenceSet.Summarize(ReferenceSet.ReadRuns(p.GetValue(runs)!));
@@ -103,15 +102,15 @@ internal static class StudyCommands
 
     public static Command Report()
     {
-        var reference = new Option<string>("--reference") { Description = "Reference CSV from study-summary (arch,accuracy).", Required = true };
-        var runs = new Option<string>("--runs") { Description = "Runs CSV from study-reference (for the seed-to-seed ceiling).", Required = true };
-        var scores = new Option<string>("--scores") { Description = "Folder of <method>-s<seed>.csv score files from supernet-score.", Required = true };
+        var reference = new Option<string>("--reference") { Description = "Reference CSV from `study summary` (arch,accuracy).", Required = true };
+        var runs = new Option<string>("--runs") { Description = "Runs CSV from `study reference` (for the seed-to-seed ceiling).", Required = true };
+        var scores = new Option<string>("--scores") { Description = "Folder of <method>-s<seed>.csv score files from `supernet-score`.", Required = true };
         var costs = new Option<string?>("--costs") { Description = "Cost log method,seed,phase,seconds,peak_rss_mib (scripts/study.sh)." };
         var space = new Option<string>("--space") { Description = "Space descriptor (complexity for CB and rho_cc).", DefaultValueFactory = _ => "nb201:fashion-small" };
         var output = new Option<string>("--out") { Description = "Markdown table to write.", Required = true };
         var images = new Option<string>("--images") { Description = "Folder for the SVG pictures.", Required = true };
         var maxFlops = new Option<long?>("--max-flops") { Description = "Also report, per supernet, the reference cell it would pick under this FLOPs budget." };
-        var command = new Command("study-report", "Ranking metrics of every scored supernet against the reference: Markdown table (mean and sd over seeds) and SVG pictures.")
+        var command = new Command("report", "Ranking metrics of every scored supernet against the reference: Markdown table (mean and sd over seeds) and SVG pictures.")
         {
             reference, runs, scores, costs, space, output, images, maxFlops,
         };

@@ -1,10 +1,8 @@
 using System.Xml.Linq;
-using KShotNas.Api.Report;
 using KShotNas.Ranking;
 using KShotNas.Spaces;
-using KShotNas.Study;
 
-namespace KShotNas.Api.Tests;
+namespace KShotNas.Study.Tests;
 
 public sealed class StudyReportTests : IDisposable
 {

@@ -5,9 +5,9 @@ using KShotNas.Supernets;
 using KShotNas.Torch;
 using Spectre.Console;
 
-namespace KShotNas.Cli.Commands;
+namespace KShotNas.Cli.Commands.Study;
 
-/// <summary>`kshotnas codes`: the distribution of a K-shot checkpoint's codes over paths, as SVG histograms and CSV.</summary>
+/// <summary>`kshotnas study codes`: the distribution of a K-shot checkpoint's codes over paths, as SVG histograms and CSV.</summary>
 internal static class CodesCommand
 {
     public static Command Create()

@@ -1,0 +1,34 @@
+// C functions exported by native/src/nn.cpp: neural-network functions.
+// Declared extern "C" (KST_API). Those returning kst_status follow kst_common.h: KST_OK or an error code,
+// the message in kst_last_error().
+#pragma once
+
+#include "kst_common.h"
+
+KST_API kst_status kst_conv2d(kst_tensor input, kst_tensor weight, kst_tensor bias, int64_t stride_h, int64_t stride_w,
+                              int64_t pad_h, int64_t pad_w, int64_t dilation, int64_t groups, kst_tensor* out);
+
+// weight/bias/running stats may be null (non-affine BN, or BN that always uses batch statistics).
+KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor running_mean,
+                                  kst_tensor running_var, int32_t training, double momentum, double eps,
+                                  kst_tensor* out);
+
+KST_API kst_status kst_linear(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor* out);
+
+// kind: 0 average (count_include_pad as given), 1 max.
+KST_API kst_status kst_pool2d(int32_t kind, kst_tensor input, int64_t kernel, int64_t stride, int64_t padding,
+                              int32_t count_include_pad, int32_t ceil_mode, kst_tensor* out);
+
+KST_API kst_status kst_adaptive_avg_pool2d(kst_tensor input, int64_t out_h, int64_t out_w, kst_tensor* out);
+
+// kind: 0 softmax, 1 log_softmax.
+KST_API kst_status kst_softmax(int32_t kind, kst_tensor input, int64_t dim, kst_tensor* out);
+
+// reduction: 0 none, 1 mean, 2 sum (torch::Reduction order).
+KST_API kst_status kst_cross_entropy(kst_tensor logits, kst_tensor target, double label_smoothing, int32_t reduction,
+                                     kst_tensor* out);
+
+KST_API kst_status kst_dropout(kst_tensor input, double p, int32_t training, kst_tensor* out);
+
+// In-place random init under no-grad: 0 uniform_(a, b), 1 normal_(mean a, std b).
+KST_API kst_status kst_init_(int32_t kind, kst_tensor t, double a, double b);
