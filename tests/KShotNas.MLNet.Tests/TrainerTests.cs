@@ -116,6 +116,25 @@ public class TrainerTests
         Assert.True(clock.IsRunning && clock.Elapsed < TimeSpan.FromSeconds(30), $"stopped {clock.Elapsed} after the request (50 epochs take minutes)");
     }
 
+    /// <summary>Few-shot NAS is a recipe's method like any other: the ML.NET trainer builds, trains and searches its sub-supernets.</summary>
+    [Fact]
+    public void FewShotIsReachableFromTheTrainer()
+    {
+        var ml = new MLContext(seed: 0);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Rows(ml, 600)).Transform(TestData.Rows(ml, 600));
+        var options = TestData.Tiny();
+        options.Recipe.Method = new KShotNas.Methods.FewShotMethod(0, KShotNas.Training.PathSampling.Spos);
+        var stages = new List<string>();
+        options.Progress = new Progress(p => { if (!stages.Contains(p.Stage)) stages.Add(p.Stage); });
+        var trainer = ml.MulticlassClassification.Trainers.KShotNas(options);
+        trainer.Fit(data);
+        Assert.Equal(["supernet", "search", "retrain"], stages);
+        Assert.Equal("fewshot:0:spos", trainer.LastResult!.Recipe.Method.Name);
+        Assert.Equal(4, trainer.LastResult.Search!.Candidates.Count);
+        // 5 sub-supernets (one per option of edge 1<-0), each a whole epoch of the training rows at batch 64
+        Assert.Equal(5 * (trainer.LastResult.TrainingRows / 64), trainer.LastResult.Record.SupernetLosses.Count);
+    }
+
     [Fact]
     public void CancellationTokenStopsFit()
     {

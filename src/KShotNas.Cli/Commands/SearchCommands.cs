@@ -91,60 +91,16 @@ internal static class SearchCommands
         return command;
     }
 
-    /// <summary>Longest time between search state writes.</summary>
-    private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(250);
-
     /// <summary>A previous search's state in --out is continued with --resume and never silently replaced.</summary>
-    private static void CheckState(string dir, bool resume)
-    {
-        var statePath = Path.Combine(dir, "state.json");
-        if (!resume && File.Exists(statePath))
-            throw new IOException($"{statePath} exists (an earlier search); add --resume to continue it, or choose another --out.");
-    }
+    private static void CheckState(string dir, bool resume) => ResumableSearch.CheckFolder(dir, resume);
 
     private static SearchResult Run(SearchSpace space, IArchitectureEvaluator evaluator, string strategyName, SearchConstraints constraints, ulong seed,
         int budget, string dir, bool resume, RunConfiguration config, bool writer, CancellationToken ct)
     {
         var strategy = StrategyFactory.Create(strategyName, space, constraints, seed);
-        var statePath = Path.Combine(dir, "state.json");
-        if (resume && File.Exists(statePath))
-        {
-            SearchStateFile.Restore(statePath, strategy, config);
-            AnsiConsole.WriteLine($"resuming: {strategy.History.Count} candidates already evaluated");
-        }
-        Directory.CreateDirectory(dir);
-        SearchResult result;
-        try
-        {
-            // The state is written after every evaluated candidate, at most every SaveInterval (each write is flushed to disk,
-            // which would dominate a table lookup): a kill -9 loses at most one candidate or that much work.
-            var sinceSave = System.Diagnostics.Stopwatch.StartNew();
-            void Save(ISearchStrategy _)
-            {
-                if (!writer || sinceSave.Elapsed < SaveInterval) return;
-                SearchStateFile.Save(statePath, strategy, config);
-                sinceSave.Restart();
-            }
-            result = ProgressDisplay.Run<SearchProgress, SearchResult>(budget, q => q.Queries, q => $"query {q.Queries}/{q.Budget}, best {q.BestAccuracy:G5}",
-                progress => SearchRunner.Run(strategy, evaluator, space, budget, progress, ct, Save));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            if (writer) SearchStateFile.Save(statePath, strategy, config); // whatever failed, the evaluated candidates are kept
-            throw;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            if (writer) SearchStateFile.Save(statePath, strategy, config);
-            throw new RunInterruptedException($"search interrupted after {strategy.History.Count} candidates; state written to {statePath}; "
-                                              + "continue with --resume.", ct);
-        }
-        if (writer)
-        {
-            SearchStateFile.Save(statePath, strategy, config);
-            result.Save(dir);
-        }
-        return result;
+        return ProgressDisplay.Run<SearchProgress, SearchResult>(budget, q => q.Queries, q => $"query {q.Queries}/{q.Budget}, best {q.BestAccuracy:G5}",
+            progress => ResumableSearch.Run(strategy, evaluator, space, budget, dir, resume, config, writer, progress,
+                n => AnsiConsole.WriteLine($"resuming: {n} candidates already evaluated"), ct));
     }
 
     // A .json table is NAS-Bench-Macro's own format; a .csv table needs its space named.
