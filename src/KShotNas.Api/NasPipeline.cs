@@ -1,10 +1,8 @@
 using KShotNas.Data;
-using KShotNas.Deployment;
 using KShotNas.Evaluation;
 using KShotNas.KShot;
 using KShotNas.Search;
 using KShotNas.Spaces;
-using KShotNas.Supernets;
 using KShotNas.Torch;
 using KShotNas.Training;
 
@@ -82,14 +80,10 @@ public sealed class NasPipeline
         {
             var worthwhile = budget.PlanSearchStages(supernet, supernetOptions, train, evaluator, scoring, (ulong)o.Seed);
             if (budget.Plan.SearchTime is not null) searchBudget = int.MaxValue; // the time limit ends the search
-            if (!worthwhile)
-            {
-                var prior = PriorPick.Choose(space, o.Constraints, (ulong)o.Seed);
-                budget.Plan.PriorPick = space.Format(prior);
-                progress?.Report(new NasProgress("plan", 1, 1, budget.Plan.Describe()));
-                return Retrain(space, prior, null, train, validation, progress, budget, cancellationToken);
-            }
+            var prior = worthwhile ? null : PriorPick.Choose(space, o.Constraints, (ulong)o.Seed);
+            if (prior is not null) budget.Plan.PriorPick = space.Format(prior);
             progress?.Report(new NasProgress("plan", 1, 1, budget.Plan.Describe()));
+            if (prior is not null) return Retrain(space, prior, null, train, validation, progress, budget, cancellationToken);
         }
         var result = o.Method.Train(supernet, train, supernetOptions,
             new SyncProgress<SupernetProgress>(p => progress?.Report(new NasProgress("supernet", p.Step, p.TotalSteps, p.Warning ?? $"loss {p.Loss:F3}"))), cancellationToken);
