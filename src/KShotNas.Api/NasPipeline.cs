@@ -115,12 +115,11 @@ public sealed class NasPipeline
         // Refit: the pick trains on every row it was given; the validation rows then measure nothing.
         using var all = o.Refit && train is ImageDataset inMemory ? ImageDataset.Concat(inMemory, validation) : null;
         Record.Refitted = all is not null;
+        var data = all ?? train;
         var retrainOptions = o.RetrainOptions();
-        if (budget is not null) retrainOptions = budget.PlanRetraining(retrainOptions, space, architecture, all ?? train);
-        var rows = (all ?? train).Count;
-        var steps = retrainOptions.Steps ?? Math.Max((long)(all ?? train).BatchCount(retrainOptions.BatchSize) * retrainOptions.Epochs, retrainOptions.MinimumSteps);
-        retrainOptions.Augmentation = Record.RetrainAugmentation = o.AugmentationFor(steps, retrainOptions.BatchSize, rows);
-        var (network, outcome) = CellRetraining.Retrain(space, architecture, all ?? train, all is null ? validation : null, retrainOptions,
+        if (budget is not null) retrainOptions = budget.PlanRetraining(retrainOptions, space, architecture, data);
+        retrainOptions.Augmentation = Record.RetrainAugmentation = o.AugmentationFor(retrainOptions.TotalSteps(data), retrainOptions.BatchSize, data.Count);
+        var (network, outcome) = CellRetraining.Retrain(space, architecture, data, all is null ? validation : null, retrainOptions,
             new SyncProgress<TrainingProgress>(p =>
             {
                 Record.Retraining.Add(p);

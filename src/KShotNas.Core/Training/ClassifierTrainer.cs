@@ -65,6 +65,9 @@ public sealed class ClassifierTrainerOptions
     /// <summary>Random changes to each training batch (default none).</summary>
     public Augmentation Augmentation { get; set; }
 
+    /// <summary>The steps a run on <paramref name="train"/> takes: <see cref="Steps"/>, else the epochs' steps and at least <see cref="MinimumSteps"/>.</summary>
+    public long TotalSteps(IImageBatches train) => Steps ?? Math.Max((long)train.BatchCount(BatchSize) * Epochs, MinimumSteps);
+
     /// <summary>A copy (the planner changes step counts on copies).</summary>
     public ClassifierTrainerOptions Clone() => (ClassifierTrainerOptions)MemberwiseClone();
 }
@@ -92,7 +95,7 @@ public sealed class ClassifierTrainer
         var o = Options;
         var stepsPerEpoch = train.BatchCount(o.BatchSize);
         if (stepsPerEpoch == 0) throw new ArgumentException("The training set is empty.", nameof(train));
-        var total = o.Steps ?? Math.Max((long)stepsPerEpoch * o.Epochs, o.MinimumSteps);
+        var total = o.TotalSteps(train);
         if (total < 1) throw new ArgumentOutOfRangeException(nameof(Options), total, "Training needs at least one step.");
         var limit = o.TimeLimit;
         var epochs = (int)((total + stepsPerEpoch - 1) / stepsPerEpoch); // a timed run's estimate, for progress only
