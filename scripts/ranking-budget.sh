@@ -42,6 +42,15 @@ declare -A flags=(
   [kshot-k4-lr4x-pe30]="--method Spos --k 4 --lr 0.1 --epochs 30"
   [kshot-k4-pe30]="--method Spos --k 4 --epochs 30"
   [kshot-k4-slr16x-pe30]="--method Spos --k 4 --simplex-lr 0.8 --epochs 30"
+  # issue 20: K-shot on FairNAS + CaLR + MS at 50 and 100 path-epochs (FairNAS epochs x 5)
+  [fairnas-calr-ms-pe100]="--method FairNas --calr --ms --epochs 20"
+  # K-shot epochs -> path-epochs: warm-up epochs w (5/120 of E) train 5 paths a batch; after it, supernet batches (5 paths)
+  # and simplex-net batches (1 path, forward and backward) alternate: 5w + 3(E - w) = 3.08 E, so E = 16 is 49 path-epochs.
+  [kshot-k4-fairnas-pe50]="--method FairNas --calr --ms --k 4 --epochs 16"                     # the seeds' per-copy steps
+  [kshot-k4-fairnas-onestep-pe50]="--method FairNas --calr --ms --k 4 --kshot-step OneShot --epochs 16"
+  [kshot-k4-fairnas-onestep-pe100]="--method FairNas --calr --ms --k 4 --kshot-step OneShot --epochs 32"
+  # own idea: K = 1 for the first 50 path-epochs (epoch 10 of the 100 path-epoch run, kept by `keep`), then K = 4 from it
+  [kshot-k4-fairnas-onestep-split50]="--method FairNas --calr --ms --k 4 --kshot-step OneShot --epochs 16 --copies-from $work/fairnas-calr-ms-pe100-s{seed}-e10.safetensors"
 )
 
 timed() {
@@ -68,7 +77,7 @@ train() {
     if [[ ! -f $ckpt.done ]]; then
       local phase=train; [[ -f $ckpt ]] && phase=train-resumed
       # shellcheck disable=SC2086
-      timed "$name" "$seed" $phase "${cli[@]}" supernet-train ${flags[$name]} --seed "$seed" --threads "$threads" --out "$ckpt" --resume
+      timed "$name" "$seed" $phase "${cli[@]}" supernet-train ${flags[$name]//\{seed\}/$seed} --seed "$seed" --threads "$threads" --out "$ckpt" --resume
       touch "$ckpt.done"
     fi
     [[ -f $out ]] || score "$name" "$seed" score "$ckpt" "$out" 2048
@@ -104,10 +113,47 @@ report() {
   done
 }
 
+step_of() { python3 -c 'import json,struct,sys; f=open(sys.argv[1],"rb"); n=struct.unpack("<Q",f.read(8))[0]; print(json.loads(f.read(n))["__metadata__"]["step"])' "$1" 2>/dev/null || echo -1; }
+
+keep() { # NAME SEED EVERY [UNTIL]: copy the run's checkpoint as NAME-sSEED-eEPOCH at every multiple of EVERY steps (epoch
+  # ends: checkpoints are written there, and the next one comes >= 1 step later; polled every second) until the run is done
+  local ckpt=$work/$1-s$2.safetensors every=$3 until=${4:-0}
+  while [[ ! -f $ckpt.done ]]; do
+    local step; step=$([[ -f $ckpt ]] && step_of "$ckpt" || echo -1)
+    if (( step > 0 && step % every == 0 )) && [[ ! -f $work/$1-s$2-e$((step / every)).safetensors ]]; then
+      cp "$ckpt" "$work/$1-s$2-e$((step / every)).safetensors.tmp" && mv "$work/$1-s$2-e$((step / every)).safetensors.tmp" "$work/$1-s$2-e$((step / every)).safetensors"
+      echo "kept step $step of $ckpt"
+      (( until > 0 && step >= until )) && return
+    fi
+    sleep 1
+  done
+}
+
+spread() { # NAME SEED: code spread and copy similarity at every kept epoch end (codes/NAME-sSEED-epochs.md)
+  local out=$dir/codes/$1-s$2-epochs.md
+  { echo "| epoch | mean std of lambda | max std | mean pairwise L1 | effective K per code | UsedK | r (edit vs code distance) | copies' mean cosine | uniform-mix norm / copy norm |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    for f in $(ls "$work/$1-s$2"-e*.safetensors | sort -V); do
+      local e=${f##*-e}; e=${e%.safetensors}
+      local text; text=$(COLUMNS=1000 "${cli[@]}" study codes --checkpoint "$f" --out "$work/codes-tmp" | tr '\n' ' ')
+      local w; w=$(python3 scripts/kshot-weights.py "$f")
+      python3 - "$e" "$text" "$w" <<'PY'
+import re, sys
+e, t, w = sys.argv[1:]
+n = lambda pat, s: re.search(pat, s).group(1)
+print(f"| {e} | {n(r'mean std of lambda ([0-9.]+)', t)} | {n(r'max ([0-9.]+)', t)} | {n(r'pairwise L1 ([0-9.]+)', t)} | "
+      f"{n(r'per code ([0-9.]+)', t)} | {n(r'mean code ([0-9.]+)', t)} | {n(r'r = (-?[0-9.]+)', t)} | {n(r'cosine ([0-9.]+)', w)} | {n(r'copy norm ([0-9.]+)', w)} |")
+PY
+    done; } > "$out"
+  cat "$out"
+}
+
 case ${1:-} in
   train) shift; [[ $# -ge 2 ]] || { echo "usage: $0 train NAME SEED..." >&2; exit 2; }; train "$@" ;;
   rescore) shift; [[ $# -ge 2 ]] || { echo "usage: $0 rescore NAME SEED..." >&2; exit 2; }; rescore "$@" ;;
   report) report ;;
+  keep) shift; [[ $# -ge 3 ]] || { echo "usage: $0 keep NAME SEED EVERY [UNTIL]" >&2; exit 2; }; keep "$@" ;;
+  spread) shift; [[ $# -eq 2 ]] || { echo "usage: $0 spread NAME SEED" >&2; exit 2; }; spread "$@" ;;
   names) for n in "${!flags[@]}"; do echo "$n: ${flags[$n]}"; done | sort ;;
   *) echo "usage: scripts/ranking-budget.sh train NAME SEED...|rescore NAME SEED...|report|names" >&2; exit 2 ;;
 esac

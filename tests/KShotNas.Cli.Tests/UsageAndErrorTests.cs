@@ -57,6 +57,8 @@ public sealed class UsageAndErrorTests : IDisposable
     [InlineData("--clip", "-1")]
     [InlineData("--threads", "0")]
     [InlineData("--train-images", "0")]
+    [InlineData("--copy-noise", "-1")]
+    [InlineData("--copies-from", "missing.safetensors")]
     public void OutOfRangeTrainingOptionsAreRefusedBeforeAnyWork(string option, string value)
     {
         var r = _cli.Run("supernet-train", option, value, "--out", "x.safetensors");
@@ -64,6 +66,17 @@ public sealed class UsageAndErrorTests : IDisposable
         Assert.Contains($"{option}:", r.Stderr);
         OneLineNoTrace(r);
         Assert.False(File.Exists(_cli.PathOf("x.safetensors")));
+    }
+
+    [Fact]
+    public void CopiesFromNeedsAKShotRun()
+    {
+        File.WriteAllText(_cli.PathOf("one.safetensors"), "not read: the option check comes first");
+        var r = _cli.Run("supernet-train", "--copies-from", "one.safetensors", "--out", "x.safetensors");
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("--copies-from:", r.Stderr);
+        Assert.Contains("--k 2", r.Stderr);
+        OneLineNoTrace(r);
     }
 
     [Fact]

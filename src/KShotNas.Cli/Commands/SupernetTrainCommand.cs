@@ -45,13 +45,17 @@ internal static class SupernetTrainCommand
         var tau = new Option<double>("--tau") { Description = "K-shot simplex-net softmax temperature.", DefaultValueFactory = _ => 0.3 };
         var widthReg = new Option<double>("--width-reg") { Description = "K-shot weight a of the width regularizer r_c.", DefaultValueFactory = _ => 1 };
         var simplexLr = new Option<double>("--simplex-lr") { Description = "K-shot simplex-net learning rate.", DefaultValueFactory = _ => 0.05 };
+        var stepRule = new Option<KShotStepRule>("--kshot-step") { Description = "K-shot merged-weight step: PerCopy (the seeds: lr x sum lambda^2) or OneShot (the loss scaled by 1 / sum lambda^2, one supernet's step at any code).", DefaultValueFactory = _ => KShotStepRule.PerCopy };
+        var copiesFrom = new Option<string?>("--copies-from") { Description = "K-shot: start every copy from this one-shot (K = 1) checkpoint's weights, plus --copy-noise." };
+        var copyNoise = new Option<double>("--copy-noise") { Description = "K-shot with --copies-from: Gaussian noise per copy, in units of each weight tensor's standard deviation.", DefaultValueFactory = _ => 0.01 };
         var output = new Option<string>("--out") { Description = "Checkpoint file to write (.safetensors).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out if it exists." };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (besides every epoch's end; 0: epoch ends only).", DefaultValueFactory = _ => 100 };
         var command = new Command("supernet-train", "Train a supernet on half of the Fashion-MNIST training set and write a checkpoint.")
         {
             space, method, calr, gammaMax, ms, msEdges, msDecisions, untouched, fewShot, transfer, norm, epochs, batch, lr, minLr, clip, smoothing,
-            trainImages, seed, threads, k, warmup, simplexPaths, simplexGroup, tau, widthReg, simplexLr, output, resume, checkpointEvery,
+            trainImages, seed, threads, k, warmup, simplexPaths, simplexGroup, tau, widthReg, simplexLr, stepRule, copiesFrom, copyNoise, output, resume,
+            checkpointEvery,
         };
         var distributed = new DistributedOptions(); // --batch-size is then the global batch, split over the ranks
         distributed.AddTo(command);
@@ -76,6 +80,12 @@ internal static class SupernetTrainCommand
             OptionChecks.Positive("--simplex-lr", p.GetValue(simplexLr));
             OptionChecks.AtLeast("--checkpoint-every", p.GetValue(checkpointEvery), 0);
             if (p.GetValue(transfer) is { } tf) OptionChecks.ExistingFile("--transfer-from", tf);
+            OptionChecks.NonNegative("--copy-noise", p.GetValue(copyNoise));
+            if (p.GetValue(copiesFrom) is { } cf)
+            {
+                OptionChecks.ExistingFile("--copies-from", cf);
+                if (p.GetValue(k) < 2) throw new InvalidOptionException("--copies-from", "starts the K copies of a K-shot supernet; add --k 2 or more.");
+            }
             var path = OptionChecks.WritableFile("--out", p.GetValue(output));
             using var runLock = distributed.LockOutput(p, path, isFolder: false);
             CliChecks.TorchThreads(p.GetValue(threads));
@@ -90,7 +100,7 @@ internal static class SupernetTrainCommand
                 KShot = new KShotOptions
                 {
                     WarmupEpochs = p.GetValue(warmup), SimplexPaths = p.GetValue(simplexPaths), SimplexGroupSize = p.GetValue(simplexGroup), WidthRegularization = p.GetValue(widthReg),
-                    SimplexLearningRate = p.GetValue(simplexLr),
+                    SimplexLearningRate = p.GetValue(simplexLr), StepRule = p.GetValue(stepRule),
                 },
             };
             var kValue = p.GetValue(k);
@@ -111,6 +121,7 @@ internal static class SupernetTrainCommand
             {
                 CheckExistingOutput(path, supernet, p.GetValue(resume));
                 var resumeFrom = p.GetValue(resume) && File.Exists(path) ? path : null;
+                if (p.GetValue(copiesFrom) is { } copiesPath && resumeFrom is null) StartCopies(supernet, copiesPath, p.GetValue(copyNoise));
                 AnsiConsole.MarkupLine(Markup.Escape($"{searchSpace.Name} supernet ({supernet.ParameterCount():N0} weights), {options.Sampling}"
                     + $"{(kValue > 1 ? $" K-shot K={kValue}" : "")}{(options.Calr ? " + CaLR" : "")}{(options.MomentumSeparation ? " + MS" : "")}{(supernet is FewShotSupernet ? " (few-shot)" : "")}, "
                     + $"{train.Count:N0} images, {options.Epochs} epochs"));
@@ -156,6 +167,17 @@ internal static class SupernetTrainCommand
         var saved = new RunConfiguration(SafeTensors.ReadMetadata(path).Where(kv => kv.Key is "space_config" or "k" or "norm" or "few_shot_split"));
         var now = new RunConfiguration(SupernetFile.Describe(supernet).Where(kv => kv.Key is "space_config" or "k" or "norm" or "few_shot_split"));
         saved.EnsureSameAs(now, path);
+    }
+
+    /// <summary>K-shot from a trained one-shot supernet: every copy starts from its weights plus noise (a resumed run has its own).</summary>
+    private static void StartCopies(Supernet supernet, string path, double noise)
+    {
+        using var source = SupernetFile.Load(path);
+        if (source.Weights.K != 1) throw new InvalidOptionException("--copies-from", $"{path} holds K = {source.Weights.K} copies; give a one-shot (K = 1) checkpoint.");
+        if (SpaceCatalog.Describe(source.Space) != SpaceCatalog.Describe(supernet.Space))
+            throw new InvalidOptionException("--copies-from", $"{path} is a supernet of '{SpaceCatalog.Describe(source.Space)}', not '{SpaceCatalog.Describe(supernet.Space)}'.");
+        supernet.Weights.StartCopiesFrom(source.Weights, noise);
+        AnsiConsole.MarkupLine(Markup.Escape($"K-shot copies start from {path} (noise {noise} x each weight's std)"));
     }
 
     private static string Describe(SupernetProgress p) => p.Warning is { } w ? $"WARNING {w}" :

@@ -33,6 +33,13 @@ public sealed class KShotOptions
     public double SimplexMomentum { get; set; } = 0.9;
     /// <summary>a: weight of the width regularizer r_c (spaces with width choices only).</summary>
     public double WidthRegularization { get; set; } = 1;
+    /// <summary>
+    /// How far a supernet step moves the merged weights: <see cref="KShotStepRule.PerCopy"/> (the seeds: each copy takes
+    /// its share of the gradient, so the merged weights move at lr * sum_k lambda_k^2, lr / K at uniform codes) or
+    /// <see cref="KShotStepRule.OneShot"/> (each path's loss is scaled by 1 / sum_k lambda_k^2, so the merged weights move
+    /// as one supernet's do at the same lr, at any code). docs/kshot.md derives the rule.
+    /// </summary>
+    public KShotStepRule StepRule { get; set; } = KShotStepRule.PerCopy;
     /// <summary>Check the codes of a fixed probe set of paths for collapse at every epoch end after warm-up (and at the end).</summary>
     public bool CheckCollapse { get; set; } = true;
 
@@ -43,7 +50,18 @@ public sealed class KShotOptions
     /// <summary>The group size a batch of <paramref name="batchSize"/> images gives (the option, capped at the batch).</summary>
     public int GroupSizeFor(int batchSize) => Math.Min(SimplexGroupSize, batchSize);
 
+    // The step rule joins the fingerprint only when it is not the seeds' one, so runs written before it existed still resume.
     internal string Fingerprint() => string.Join("|", WarmupEpochs?.ToString("R", CultureInfo.InvariantCulture) ?? "seeds",
         SimplexPaths, SimplexGroupSize, SimplexLearningRate.ToString("R", CultureInfo.InvariantCulture),
-        SimplexMomentum.ToString("R", CultureInfo.InvariantCulture), WidthRegularization.ToString("R", CultureInfo.InvariantCulture));
+        SimplexMomentum.ToString("R", CultureInfo.InvariantCulture), WidthRegularization.ToString("R", CultureInfo.InvariantCulture))
+        + (StepRule == KShotStepRule.PerCopy ? "" : $"|step={StepRule}");
+}
+
+/// <summary>How a K-shot supernet step scales the merged weights' movement (see <see cref="KShotOptions.StepRule"/>).</summary>
+public enum KShotStepRule
+{
+    /// <summary>The seeds' plain SGD on every copy: the merged weights move at lr * sum_k lambda_k^2.</summary>
+    PerCopy,
+    /// <summary>Each path's loss scaled by 1 / sum_k lambda_k^2: the merged weights move as one supernet's weights do.</summary>
+    OneShot,
 }

@@ -91,6 +91,50 @@ public sealed class WeightBank : Module
         }
     }
 
+    /// <summary>
+    /// 1 / sum_k lambda_k^2 for the current code (K for the uniform 1/K; 1 when K = 1). An SGD step on the copies moves
+    /// the merged weights sum_k lambda_k theta^k by lr * sum_k lambda_k^2 times the merged weights' gradient, so scaling a
+    /// path's loss by this factor makes the merged weights take the step one supernet's weights would take at that lr.
+    /// </summary>
+    public double MergedStepScale()
+    {
+        if (K == 1) return 1;
+        if (_mixing is null) return K;
+        var sumOfSquares = _mixing.ToArray<float>().Sum(l => (double)l * l);
+        return 1 / sumOfSquares;
+    }
+
+    /// <summary>
+    /// Starts every copy of every slot from the same-named weight of <paramref name="source"/> (a one-shot bank, K = 1)
+    /// plus independent Gaussian noise of <paramref name="relativeNoise"/> times that weight's standard deviation, drawn
+    /// from libtorch's generator. The merged weights then start, at any code, as the source's weights (plus noise)
+    /// instead of as a mean of K independent initializations, whose scale is 1/sqrt(K) of one network's.
+    /// </summary>
+    public void StartCopiesFrom(WeightBank source, double relativeNoise)
+    {
+        if (source.K != 1) throw new ArgumentException($"The copies start from a one-shot bank (K = 1), not K = {source.K}.", nameof(source));
+        if (!double.IsFinite(relativeNoise) || relativeNoise < 0)
+            throw new ArgumentOutOfRangeException(nameof(relativeNoise), relativeNoise, "The relative noise must be finite and non-negative.");
+        if (!source.Names.SequenceEqual(Names))
+            throw new ArgumentException("The source bank's slots differ from this bank's (another space or shape).", nameof(source));
+        using var noGrad = NoGradScope.Begin();
+        using var scope = TensorScope.Begin();
+        for (var slot = 0; slot < Count; slot++)
+        {
+            var from = source.Parameter(slot);
+            var std = from.NumEl > 1 ? from.Std().ToDouble() : 0;
+            for (var k = 0; k < K; k++)
+            {
+                var copy = Copy(slot, k);
+                copy.CopyFrom(from);
+                if (relativeNoise == 0 || std == 0) continue;
+                var noise = Tensor.Empty(_slots[slot].Shape);
+                Init.Normal(noise, 0, relativeNoise * std);
+                copy.AddInPlace(noise);
+            }
+        }
+    }
+
     /// <summary>The weight of a slot for the current forward pass (owned by the bank when K = 1, else by the caller's scope).</summary>
     public Tensor Resolve(int slot)
     {

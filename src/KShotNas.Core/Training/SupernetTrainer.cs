@@ -208,6 +208,7 @@ public sealed class SupernetTrainer
                 lossSum += value / shards.Count;
                 accSum += Functional.Accuracy(logits, ys) / shards.Count;
                 if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, scheduleStep));
+                if (kshot is not null && o.KShot.StepRule == KShotStepRule.OneShot) loss = loss.Mul(supernet.Weights.MergedStepScale());
                 if (Parallel is not null) loss = loss.Mul(Parallel.LossScale);
                 loss.Backward();
             }
