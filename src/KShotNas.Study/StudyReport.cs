@@ -20,6 +20,11 @@ public static class StudyReport
         ("spos-pe20", "SPOS, 20 epochs"), ("kshot-k4-lr4x-pe20", "K-shot K=4, lr x 4, 20 epochs"), ("spos-pe30", "SPOS, 30 epochs"), ("spos-pe60", "SPOS, 60 epochs"), ("kshot-k4-pe30", "K-shot K=4, 30 epochs"),
         ("kshot-k4-lr4x-pe30", "K-shot K=4, lr x 4, 30 epochs"),
         ("kshot-k4-slr16x-pe30", "K-shot K=4, simplex-net lr x 16, 30 epochs"),
+        ("fairnas-calr-ms-pe100", "FairNAS + CaLR + MS, 20 epochs (100 path-epochs)"),
+        ("kshot-k4-fairnas-pe50", "K-shot K=4 on FairNAS + CaLR + MS, seeds' per-copy step, 16 epochs (49 path-epochs)"),
+        ("kshot-k4-fairnas-onestep-pe50", "K-shot K=4 on FairNAS + CaLR + MS, one-shot step, 16 epochs (49 path-epochs)"),
+        ("kshot-k4-fairnas-onestep-pe100", "K-shot K=4 on FairNAS + CaLR + MS, one-shot step, 32 epochs (99 path-epochs)"),
+        ("kshot-k4-fairnas-onestep-split50", "K = 1 for 50 path-epochs, then K-shot K=4 from it, one-shot step (99 path-epochs)"),
     ];
 
     private static readonly string[] SeedColors = ["#1f4e8c", "#c0392b", "#27ae60", "#8e44ad"];
