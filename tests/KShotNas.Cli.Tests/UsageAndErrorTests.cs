@@ -58,7 +58,6 @@ public sealed class UsageAndErrorTests : IDisposable
     [InlineData("--threads", "0")]
     [InlineData("--train-images", "0")]
     [InlineData("--copy-noise", "-1")]
-    [InlineData("--copies-from", "missing.safetensors")]
     public void OutOfRangeTrainingOptionsAreRefusedBeforeAnyWork(string option, string value)
     {
         var r = _cli.Run("supernet-train", option, value, "--out", "x.safetensors");
@@ -77,6 +76,10 @@ public sealed class UsageAndErrorTests : IDisposable
         Assert.Contains("--copies-from:", r.Stderr);
         Assert.Contains("--k 2", r.Stderr);
         OneLineNoTrace(r);
+        var missing = _cli.Run("supernet-train", "--k", "4", "--copies-from", "missing.safetensors", "--out", "x.safetensors");
+        Assert.True(missing.ExitCode == 1, missing.ToString()); // a missing file is a failure, not a usage error
+        Assert.Contains("--copies-from: file not found", missing.Stderr);
+        OneLineNoTrace(missing);
     }
 
     [Fact]
