@@ -115,15 +115,15 @@ report() {
 
 step_of() { python3 -c 'import json,struct,sys; f=open(sys.argv[1],"rb"); n=struct.unpack("<Q",f.read(8))[0]; print(json.loads(f.read(n))["__metadata__"]["step"])' "$1" 2>/dev/null || echo -1; }
 
-keep() { # NAME SEED EVERY [UNTIL]: copy the run's checkpoint as NAME-sSEED-eEPOCH at every multiple of EVERY steps (epoch
-  # ends: checkpoints are written there, and the next one comes >= 1 step later; polled every second) until the run is done
-  local ckpt=$work/$1-s$2.safetensors every=$3 until=${4:-0}
+keep() { # NAME SEED EVERY: copy the run's checkpoint as NAME-sSEED-eEPOCH at every multiple of EVERY steps (epoch ends:
+  # checkpoints are written there, and the next one comes >= 1 step later; polled every second) until the run is done
+  local ckpt=$work/$1-s$2.safetensors every=$3
   while [[ ! -f $ckpt.done ]]; do
     local step; step=$([[ -f $ckpt ]] && step_of "$ckpt" || echo -1)
-    if (( step > 0 && step % every == 0 )) && [[ ! -f $work/$1-s$2-e$((step / every)).safetensors ]]; then
-      cp "$ckpt" "$work/$1-s$2-e$((step / every)).safetensors.tmp" && mv "$work/$1-s$2-e$((step / every)).safetensors.tmp" "$work/$1-s$2-e$((step / every)).safetensors"
+    local kept=$work/$1-s$2-e$((step / every)).safetensors
+    if (( step > 0 && step % every == 0 )) && [[ ! -f $kept ]]; then
+      cp "$ckpt" "$kept.tmp" && mv "$kept.tmp" "$kept"
       echo "kept step $step of $ckpt"
-      (( until > 0 && step >= until )) && return
     fi
     sleep 1
   done
@@ -152,7 +152,7 @@ case ${1:-} in
   train) shift; [[ $# -ge 2 ]] || { echo "usage: $0 train NAME SEED..." >&2; exit 2; }; train "$@" ;;
   rescore) shift; [[ $# -ge 2 ]] || { echo "usage: $0 rescore NAME SEED..." >&2; exit 2; }; rescore "$@" ;;
   report) report ;;
-  keep) shift; [[ $# -ge 3 ]] || { echo "usage: $0 keep NAME SEED EVERY [UNTIL]" >&2; exit 2; }; keep "$@" ;;
+  keep) shift; [[ $# -eq 3 ]] || { echo "usage: $0 keep NAME SEED EVERY" >&2; exit 2; }; keep "$@" ;;
   spread) shift; [[ $# -eq 2 ]] || { echo "usage: $0 spread NAME SEED" >&2; exit 2; }; spread "$@" ;;
   names) for n in "${!flags[@]}"; do echo "$n: ${flags[$n]}"; done | sort ;;
   *) echo "usage: scripts/ranking-budget.sh train NAME SEED...|rescore NAME SEED...|report|names" >&2; exit 2 ;;
