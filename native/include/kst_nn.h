@@ -15,7 +15,7 @@ KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tenso
 
 KST_API kst_status kst_linear(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor* out);
 
-// kind: 0 average (count_include_pad as given), 1 max.
+// kind: 0 average (count_include_pad as given), 1 max, 2 average through ATen's own kernel (see nn.cpp).
 KST_API kst_status kst_pool2d(int32_t kind, kst_tensor input, int64_t kernel, int64_t stride, int64_t padding,
                               int32_t count_include_pad, int32_t ceil_mode, kst_tensor* out);
 

@@ -70,6 +70,52 @@ public class NnTests
         Close([5], Functional.AdaptiveAvgPool2d(x).ToArray<float>());
     }
 
+    [Theory]
+    [InlineData(4, 8, 28, 28, false)]
+    [InlineData(3, 2, 7, 5, true)]
+    [InlineData(2, 3, 1, 6, false)] // one row: every window sees 1 row
+    [InlineData(2, 1, 1, 1, false)] // one pixel: the window is the pixel
+    public void BoxSumAveragePoolMatchesLibtorchsKernelInValueAndGradient(int n, int c, int h, int w, bool countIncludePad)
+    {
+        using var scope = TensorScope.Begin();
+        TorchRuntime.ManualSeed(11);
+        var x = Tensor.Randn([n, c, h, w]);
+        var upstream = Tensor.Randn([n, c, h, w]);
+        var box = ValueAndGradient(x, upstream, t => Functional.AvgPool2d(t, 3, 1, 1, countIncludePad));
+        var aten = ValueAndGradient(x, upstream, t => Functional.AvgPool2dReference(t, 3, 1, 1, countIncludePad));
+        Close(aten.Value, box.Value, 1e-5);
+        Close(aten.Grad, box.Grad, 1e-5);
+        // a strided (non-contiguous) input takes the same path
+        var strided = x.Narrow(3, w > 1 ? 1 : 0, Math.Max(1, w - 1));
+        Close(Functional.AvgPool2dReference(strided, 3, 1, 1, countIncludePad).ToArray<float>(),
+            Functional.AvgPool2d(strided, 3, 1, 1, countIncludePad).ToArray<float>(), 1e-5);
+    }
+
+    [Theory]
+    [InlineData(4, 8, 28, 28)]
+    [InlineData(3, 2, 6, 4)]
+    [InlineData(2, 3, 5, 6)] // odd height: libtorch's kernel (floor), same result
+    public void TwoByTwoAveragePoolMatchesLibtorchsKernelInValueAndGradient(int n, int c, int h, int w)
+    {
+        using var scope = TensorScope.Begin();
+        TorchRuntime.ManualSeed(12);
+        var x = Tensor.Randn([n, c, h, w]);
+        var upstream = Tensor.Randn([n, c, h / 2, w / 2]);
+        var quad = ValueAndGradient(x, upstream, t => Functional.AvgPool2d(t, 2, 2));
+        var aten = ValueAndGradient(x, upstream, t => Functional.AvgPool2dReference(t, 2, 2));
+        Close(aten.Value, quad.Value, 1e-6);
+        Close(aten.Grad, quad.Grad, 1e-6);
+    }
+
+    /// <summary>f(x) and the gradient of sum(f(x) * upstream) with respect to x.</summary>
+    private static (float[] Value, float[] Grad) ValueAndGradient(Tensor x, Tensor upstream, Func<Tensor, Tensor> f)
+    {
+        var leaf = x.Detach().WithRequiresGrad();
+        var y = f(leaf);
+        (y * upstream).Sum().Backward();
+        return (y.ToArray<float>(), leaf.Grad!.ToArray<float>());
+    }
+
     [Fact]
     public void SoftmaxAndCrossEntropyHaveKnownValues()
     {

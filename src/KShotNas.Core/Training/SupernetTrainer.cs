@@ -197,6 +197,8 @@ public sealed class SupernetTrainer
         {
             using var scope = TensorScope.Begin();
             using var mix = kshot?.MixFor(path, step); // K-shot: uniform during warm-up, the path's code after
+            // The path's code is fixed for this step: its 1/sum(lambda^2) is read back once, not per shard.
+            double? mergedStepScale = kshot is not null && o.KShot.StepRule == KShotStepRule.OneShot ? supernet.Weights.MergedStepScale() : null;
             // Data-parallel: this process's shard(s) of the global batch, each loss scaled so the summed gradients are the mean.
             var shards = Parallel?.ShardsOf(x, y) ?? [(x, y)];
             foreach (var (xs, ys) in shards)
@@ -208,7 +210,7 @@ public sealed class SupernetTrainer
                 lossSum += value / shards.Count;
                 accSum += Functional.Accuracy(logits, ys) / shards.Count;
                 if (calr is not null && paths.Count > 1) loss = loss.Mul(calr.Factor(path, scheduleStep));
-                if (kshot is not null && o.KShot.StepRule == KShotStepRule.OneShot) loss = loss.Mul(supernet.Weights.MergedStepScale());
+                if (mergedStepScale is { } scale) loss = loss.Mul(scale);
                 if (Parallel is not null) loss = loss.Mul(Parallel.LossScale);
                 loss.Backward();
             }
