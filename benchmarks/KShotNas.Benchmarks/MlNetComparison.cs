@@ -16,7 +16,9 @@ namespace KShotNas.Benchmarks;
 /// cell) trained for the whole time budget, and KShotNas with the time budget. ML.NET's trainers take no
 /// time budget: they run once per row count and their fit time is reported beside the budget. Each finished cell is
 /// appended to the CSV at once, and a rerun skips the cells already there (a long grid resumes).
-/// Usage: mlnet [--rows 1000,6000,60000] [--budgets 60,300,900] [--contenders lbfgs,sdca,lightgbm,fixed,kshotnas]
+/// The contender "search" is KShotNas made to search at any budget (MinimumSupernetSteps 0), to measure what the
+/// search's pick gains or loses against the prior pick the default retrains under short budgets.
+/// Usage: mlnet [--rows 1000,6000,60000] [--budgets 60,300,900] [--contenders lbfgs,sdca,lightgbm,fixed,kshotnas,search]
 /// [--max-flops 3000000] [--threads N] [--shares SUPERNET,SEARCH,RETRAIN] [--out docs/benchmarks/mlnet.csv]
 /// </summary>
 public static class MlNetComparison
@@ -55,7 +57,7 @@ public static class MlNetComparison
             foreach (var contender in contenders)
             {
                 // ML.NET's trainers have no time budget: one cell per row count, recorded with budget 0.
-                var timed = contender is "fixed" or "kshotnas";
+                var timed = contender is "fixed" or "kshotnas" or "search";
                 foreach (var budget in timed ? budgets : [0])
                 {
                     if (done.Contains((contender, rows, budget))) continue;
@@ -79,15 +81,16 @@ public static class MlNetComparison
             "lbfgs" => key.Append(ml.Transforms.NormalizeMinMax("Features")).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy()),
             "sdca" => key.Append(ml.Transforms.NormalizeMinMax("Features")).Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
             "lightgbm" => key.Append(ml.MulticlassClassification.Trainers.LightGbm()),
-            "fixed" or "kshotnas" => key.Append(nas = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options
+            "fixed" or "kshotnas" or "search" => key.Append(nas = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options
             {
                 Recipe =
                 {
                     TimeBudget = TimeSpan.FromSeconds(budget), MaxFlops = maxFlops, Threads = threads,
                     Architecture = contender == "fixed" ? fixedCell : null, TimeBudgetShares = shares,
+                    MinimumSupernetSteps = contender == "search" ? 0 : null,
                 },
             })),
-            _ => throw new ArgumentException($"unknown contender '{contender}' (known: lbfgs, sdca, lightgbm, fixed, kshotnas)"),
+            _ => throw new ArgumentException($"unknown contender '{contender}' (known: lbfgs, sdca, lightgbm, fixed, kshotnas, search)"),
         };
         var clock = Stopwatch.StartNew();
         var model = pipeline.Fit(train);

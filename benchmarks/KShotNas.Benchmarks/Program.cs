@@ -9,10 +9,11 @@ return options.Mode switch
     "supernet" => SupernetBenchmark.Run(options),
     "kshot" => KShotBenchmark.Run(options),
     "scoring" => ScoringBenchmark.Run(options),
+    "probe" => ProbeBenchmark.Run(options),
     "inference" => InferenceBenchmark.Run(options),
     "streaming" => StreamingBenchmark.Run(options),
     "allreduce" => AllReduceBenchmark.Run(options), // under `kshotnas launch --nproc N --`
-    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, scoring, kshot, inference, streaming, allreduce)"),
+    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, scoring, probe, kshot, inference, streaming, allreduce)"),
 };
 
 static int Fail(string message)

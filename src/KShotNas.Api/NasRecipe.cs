@@ -128,6 +128,12 @@ public sealed class NasRecipe
     /// <summary>How <see cref="TimeBudget"/> is split between supernet, search and retraining (null: <see cref="TimeBudgetShares.Default"/>).</summary>
     public TimeBudgetShares? TimeBudgetShares { get; set; }
 
+    /// <summary>
+    /// Under <see cref="TimeBudget"/>: the fewest planned supernet steps with which the fit searches; below them it
+    /// retrains the prior pick for the whole budget (0: always search; null: <see cref="TimeBudgetPlan.DefaultMinimumSupernetSteps"/>).
+    /// </summary>
+    public long? MinimumSupernetSteps { get; set; }
+
     /// <summary>libtorch threads (default: the machine's cores; runs side by side on one machine should take 1 each).</summary>
     [JsonIgnore]
     public int Threads { get; set; } = Environment.ProcessorCount;
@@ -182,6 +188,7 @@ public sealed class NasRecipe
         Check(RetrainSteps is null or >= 1, nameof(RetrainSteps), RetrainSteps, "must be at least 1");
         Check(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), TimeBudget, "must be positive");
         TimeBudgetShares?.Validate();
+        Check(MinimumSupernetSteps is null or >= 0, nameof(MinimumSupernetSteps), MinimumSupernetSteps, "must not be negative");
         Check(Threads is >= 1 and <= 1024, nameof(Threads), Threads, "must be between 1 and 1024");
         if (Method is KShotMethod { Settings.WarmupEpochs: { } warmup })
             Check(double.IsFinite(warmup) && warmup >= 0 && (SupernetEpochs is null || warmup < SupernetEpochs), "KShotMethod.Settings.WarmupEpochs",
@@ -236,6 +243,7 @@ public sealed class NasRecipe
         {
             Budget = budget, Shares = TimeBudgetShares ?? Api.TimeBudgetShares.Default, PlanSupernet = SupernetEpochs is null,
             PlanSearch = SearchBudget is null, PlanRetrain = RetrainEpochs is null && RetrainSteps is null,
+            MinimumSupernetSteps = MinimumSupernetSteps ?? TimeBudgetPlan.DefaultMinimumSupernetSteps,
         }
         : null;
 

@@ -106,4 +106,31 @@ public class SupernetMethodTests
         Assert.True(timed.Duration.TotalSeconds < 0.6 * subs * 5, $"few-shot trained {timed.Duration.TotalSeconds:F1} s in all against a 5 s limit");
         Assert.True(timed.Steps > 0);
     }
+
+    /// <summary>
+    /// A time-limited run projects its steps from its own first steps: short of MinimumProjectedSteps it stops at
+    /// ProjectionShare of the limit (abandoned); otherwise it trains to the limit and reports the projection.
+    /// </summary>
+    [Fact]
+    public void TimeLimitedTrainingStopsWhenItsFirstStepsProjectTooFew()
+    {
+        using var data = TestData.Synthetic(256, 3);
+        var method = new SposMethod();
+        using var supernet = method.Build(TestData.Tiny);
+        var options = new SupernetTrainerOptions { BatchSize = 32, Steps = 100_000, TimeLimit = TimeSpan.FromSeconds(3), MinimumProjectedSteps = long.MaxValue };
+        var abandoned = method.Train(supernet, data, options);
+        Assert.True(abandoned.Abandoned);
+        Assert.False(abandoned.Completed);
+        Assert.True(abandoned.Steps > 0);
+        Assert.True(abandoned.ProjectedSteps >= abandoned.Steps, $"projected {abandoned.ProjectedSteps} from {abandoned.Steps} steps");
+        // Stopped at 10 % of the limit (0.3 s), not at the limit; the margin allows for one step slowed by a busy machine.
+        Assert.True(abandoned.Duration.TotalSeconds < 1.5, $"trained {abandoned.Duration.TotalSeconds:F1} s");
+
+        options.MinimumProjectedSteps = 1;
+        var kept = method.Train(supernet, data, options);
+        Assert.False(kept.Abandoned);
+        Assert.True(kept.Completed);
+        Assert.NotNull(kept.ProjectedSteps);
+        Assert.True(kept.Duration.TotalSeconds >= 3);
+    }
 }

@@ -53,11 +53,16 @@ internal static class RunCommand
         {
             Description = $"Random changes to the retraining's batches: None, Shift or ShiftAndFlip (default: ShiftAndFlip when the retraining covers at least {NasRecipe.AugmentationMinimumEpochs} passes over its images, else None).",
         };
+        var minSteps = new Option<long?>("--min-supernet-steps")
+        {
+            Description = $"Under --time-budget: the fewest planned supernet steps worth searching with; below them the prior pick retrains for the whole budget (0: always search; default {TimeBudgetPlan.DefaultMinimumSupernetSteps}).",
+        };
         var refit = new Option<bool>("--refit") { Description = "Refit the pick on all training images (--refit false: on the supernet half only).", DefaultValueFactory = _ => d.Refit };
         var command = new Command("run", "The main job: NAS end to end through an ML.NET pipeline (supernet, search under a FLOPs budget, retraining), "
-                                         + "with model.zip, model.onnx and an HTML report.")
+                                         + "with model.zip, model.onnx and an HTML report. When the time budget gives the supernet fewer than "
+                                         + "--min-supernet-steps steps (on 2 cores: budgets up to about 20 minutes with the main job's shares), the prior pick retrains instead.")
         {
-            output, force, method, k, fewShot, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, refit, augmentation,
+            output, force, method, k, fewShot, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, minSteps, refit, augmentation,
         };
         command.SetAction((p, ct) =>
         {
@@ -70,6 +75,7 @@ internal static class RunCommand
             CliChecks.AtLeast("--train-images", p.GetValue(trainImages), 1);
             CliChecks.AtLeast("--max-flops", p.GetValue(maxFlops), 1);
             Reliability.OptionChecks.AtLeast("--time-budget", p.GetValue(timeBudget), 0);
+            CliChecks.AtLeast("--min-supernet-steps", p.GetValue(minSteps), 0);
             var threadCount = CliChecks.Threads(p.GetValue(threads));
             var source = CliData.Source(p);
             // The space and the budget follow from the data's layout alone: an impossible --max-flops is refused here.
@@ -88,6 +94,7 @@ internal static class RunCommand
             recipe.SearchBudget = p.GetValue(budget) ?? recipe.SearchBudget;
             recipe.RetrainEpochs = p.GetValue(retrain) ?? recipe.RetrainEpochs;
             recipe.Refit = p.GetValue(refit);
+            recipe.MinimumSupernetSteps = p.GetValue(minSteps);
             recipe.RetrainAugmentation = p.GetValue(augmentation);
             recipe.Seed = p.GetValue(seed);
             recipe.Threads = threadCount;

@@ -49,6 +49,7 @@ public sealed class FewShotMethod(int splitDecision, PathSampling sampling = Pat
         {
             configured.TimeLimit = limit / few.SubSupernets.Count;
             if (configured.Steps is { } steps) configured.Steps = Math.Max(1, steps / few.SubSupernets.Count); // the schedules' scale per sub-supernet
+            if (configured.MinimumProjectedSteps is { } minimum) configured.MinimumProjectedSteps = minimum / few.SubSupernets.Count;
         }
         var results = new FewShotTrainer(configured).Fit(few, train,
             progress: progress is null ? null : new SyncProgress<(int Sub, SupernetProgress P)>(r => progress.Report(r.P)), cancellationToken: cancellationToken);
@@ -57,6 +58,7 @@ public sealed class FewShotMethod(int splitDecision, PathSampling sampling = Pat
         {
             Steps = results.Sum(r => r.Steps), StepLosses = results.SelectMany(r => r.StepLosses).ToList(),
             Duration = TimeSpan.FromTicks(results.Sum(r => r.Duration.Ticks)), Warnings = results.SelectMany(r => r.Warnings ?? []).ToList(),
+            ProjectedSteps = last.ProjectedSteps * few.SubSupernets.Count,
         };
     }
 }

@@ -109,6 +109,8 @@ public sealed class SupernetTrainer
         var warnings = new List<string>();
         double lossSum = 0, accSum = 0, lr = 0; // lr: of the last supernet step (a K-shot simplex step has none)
         int windowSteps = 0;
+        var firstStep = step;
+        long? projected = null;
         supernet.Train();
         supernet.Norms.UseBatchStatistics();
         while (limit is null ? step < total : !TimeUp())
@@ -143,16 +145,22 @@ public sealed class SupernetTrainer
                         windowSteps * (double)o.BatchSize * pathCount / Math.Max(1e-9, window.Elapsed.TotalSeconds)));
                     lossSum = accSum = 0; windowSteps = 0; window.Restart();
                 }
+                if (projected is null && o.MinimumProjectedSteps is { } minimum && Parallel is null && limit is { } l2 && clock.Elapsed >= l2 * o.ProjectionShare)
+                {
+                    projected = (long)((step - firstStep) * (l2 / clock.Elapsed));
+                    if (projected < minimum)
+                        return Result(step, losses, clock, ms, clusters, completed: false, warnings) with { ProjectedSteps = projected, Abandoned = true };
+                }
                 var stop = o.StopAtStep is { } s && step >= s || TimeUp();
                 var epochEnd = step % stepsPerEpoch == 0;
                 if (o.CheckpointPath is not null && (Parallel?.IsWriter ?? true) && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
                     SaveChecked(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
                 if ((epochEnd || step == total) && kshot is not null) CheckCodes(kshot, step, epoch, total, lr, progress, warnings);
-                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total || TimeUp(), warnings);
+                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total || TimeUp(), warnings) with { ProjectedSteps = projected };
                 if (epochEnd) break;
             }
         }
-        return Result(step, losses, clock, ms, clusters, completed: true, warnings);
+        return Result(step, losses, clock, ms, clusters, completed: true, warnings) with { ProjectedSteps = projected };
     }
 
     /// <summary>K-shot: a collapsed simplex-net (one code for all, or one vertex) is reported, not silently trained on.</summary>

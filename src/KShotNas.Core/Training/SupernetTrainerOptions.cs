@@ -26,6 +26,15 @@ public sealed class SupernetTrainerOptions
     /// For time-budgeted fits; such a run is not reproducible step for step and is not meant to be resumed.
     /// </summary>
     public TimeSpan? TimeLimit { get; set; }
+    /// <summary>
+    /// With a <see cref="TimeLimit"/>: once <see cref="ProjectionShare"/> of the time is used, the steps the whole time
+    /// holds are projected from the rate so far, and training stops early (<see cref="SupernetTrainingResult.Abandoned"/>)
+    /// when they are fewer than this (null: never). A time-budgeted fit then spends the rest on its prior pick: the
+    /// projection measures real steps, where a probe before training misjudged them by 2x in both directions.
+    /// </summary>
+    public long? MinimumProjectedSteps { get; set; }
+    /// <summary>The share of <see cref="TimeLimit"/> after which <see cref="MinimumProjectedSteps"/> is checked.</summary>
+    public double ProjectionShare { get; set; } = 0.1;
     /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; set; } = 64;
     /// <summary>lr_0.</summary>
@@ -112,5 +121,7 @@ public sealed record SupernetProgress(int Epoch, int Epochs, long Step, long Tot
 /// <param name="MomentumElements">Scalars held by all momentum buffer sets (the memory MS adds shows here).</param>
 /// <param name="Completed">False when stopped early by <see cref="SupernetTrainerOptions.StopAtStep"/>.</param>
 /// <param name="Warnings">Warnings raised during this call (e.g. a collapsed K-shot simplex-net), each prefixed by its step.</param>
+/// <param name="ProjectedSteps">Steps the whole time limit was projected to hold (null: not projected).</param>
+/// <param name="Abandoned">True when stopped because the projection fell short of <see cref="SupernetTrainerOptions.MinimumProjectedSteps"/>.</param>
 public sealed record SupernetTrainingResult(long Steps, IReadOnlyList<double> StepLosses, TimeSpan Duration, IReadOnlyList<int> MsDecisions,
-    long MomentumElements, bool Completed, IReadOnlyList<string>? Warnings = null);
+    long MomentumElements, bool Completed, IReadOnlyList<string>? Warnings = null, long? ProjectedSteps = null, bool Abandoned = false);
