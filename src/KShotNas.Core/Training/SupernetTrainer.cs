@@ -149,18 +149,18 @@ public sealed class SupernetTrainer
                 {
                     projected = (long)((step - firstStep) * (l2 / clock.Elapsed));
                     if (projected < minimum)
-                        return Result(step, losses, clock, ms, clusters, completed: false, warnings) with { ProjectedSteps = projected, Abandoned = true };
+                        return Result(step, losses, clock, ms, clusters, completed: false, warnings, projected) with { Abandoned = true };
                 }
                 var stop = o.StopAtStep is { } s && step >= s || TimeUp();
                 var epochEnd = step % stepsPerEpoch == 0;
                 if (o.CheckpointPath is not null && (Parallel?.IsWriter ?? true) && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
                     SaveChecked(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
                 if ((epochEnd || step == total) && kshot is not null) CheckCodes(kshot, step, epoch, total, lr, progress, warnings);
-                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total || TimeUp(), warnings) with { ProjectedSteps = projected };
+                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total || TimeUp(), warnings, projected);
                 if (epochEnd) break;
             }
         }
-        return Result(step, losses, clock, ms, clusters, completed: true, warnings) with { ProjectedSteps = projected };
+        return Result(step, losses, clock, ms, clusters, completed: true, warnings, projected);
     }
 
     /// <summary>K-shot: a collapsed simplex-net (one code for all, or one vertex) is reported, not silently trained on.</summary>
@@ -188,8 +188,8 @@ public sealed class SupernetTrainer
     }
 
     private static SupernetTrainingResult Result(long step, List<double> losses, Stopwatch clock, MomentumSeparation? ms, MomentumBuffers?[] clusters,
-        bool completed, List<string> warnings) =>
-        new(step, losses, clock.Elapsed, ms?.Decisions ?? [], clusters.Sum(c => c?.ElementCount ?? 0), completed, warnings);
+        bool completed, List<string> warnings, long? projected) =>
+        new(step, losses, clock.Elapsed, ms?.Decisions ?? [], clusters.Sum(c => c?.ElementCount ?? 0), completed, warnings, projected);
 
     private (double Loss, double Accuracy, double Lr) Step(RunState state, int cluster, IReadOnlyList<Architecture> paths, long step, long scheduleStep,
         Tensor x, Tensor y)
