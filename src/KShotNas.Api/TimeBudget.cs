@@ -187,9 +187,7 @@ internal static class CostProbe
     public static double Median(IReadOnlyList<double> seconds)
     {
         if (seconds.Count == 0) throw new ArgumentException("No timed passes.", nameof(seconds));
-        var sorted = seconds.Order().ToArray();
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        return Ranking.Metrics.Median(seconds);
     }
 
     // Runs `passes` forward and backward passes of `model` on the first batches of the data: pass i's forward gives the

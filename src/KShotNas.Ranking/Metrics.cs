@@ -10,6 +10,14 @@ public static class Metrics
         if (x.Any(double.IsNaN) || y.Any(double.IsNaN)) throw new ArgumentException("Scores must not be NaN.");
     }
 
+    /// <summary>The median (the mean of the middle two for an even count); NaN for no values.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var s = values.Order().ToArray();
+        if (s.Length == 0) return double.NaN;
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
     /// <summary>Pearson's correlation coefficient.</summary>
     public static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {

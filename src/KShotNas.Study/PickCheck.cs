@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using KShotNas.Ranking;
 
 namespace KShotNas.Study;
 
@@ -55,14 +56,6 @@ public static class PickCheckTable
         return (s.Mean, s.Count == 1 ? 0 : s.StdDev);
     }
 
-    /// <summary>Median.</summary>
-    public static double Median(IEnumerable<double> values)
-    {
-        var s = values.OrderBy(x => x).ToArray();
-        if (s.Length == 0) return double.NaN;
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-
     // NB201 cells are written with '|', which would split a Markdown table cell.
     private static string Cell(string arch) => arch.Replace("|", "\\|", StringComparison.Ordinal);
 
@@ -89,7 +82,7 @@ public static class PickCheckTable
         var (pm, psd) = MeanSd(pick);
         if (random.Count > 0)
         {
-            var median = Median(random.Select(c => c.Mean));
+            var median = Metrics.Median(random.Select(c => c.Mean));
             var beaten = random.Count(c => pm > c.Mean);
             md.Append(inv, $"- Pick {pm:P2} against the median of {random.Count} random cells under the budget {median:P2}: **{(pm - median) * 100:+0.00;-0.00} points**; ")
               .Append(inv, $"the pick beats {beaten} of {random.Count} (random cells range {random.Min(c => c.Mean):P2} to {random.Max(c => c.Mean):P2}).\n");
