@@ -1,3 +1,4 @@
+using KShotNas.Tests.Shared;
 using KShotNas.Evaluation;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
@@ -56,9 +57,7 @@ public class ChunkedScoringTests
         var (net, archs) = Trained(k);
         using var _ = net;
         using var data = TestData.Synthetic(600, 8);
-        GC.Collect(); // the trainer's unreferenced tensors are finalized first, so the count below is scoring's own
-        GC.WaitForPendingFinalizers();
-        var live = TorchRuntime.LiveNativeTensors;
+        var live = NativeTensors.Settled(); // the trainer's unreferenced tensors are finalized first, so the count is scoring's own
         var before = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = 600, ChunkSize = null, CpuCache = false }).Score(net, archs, data);
         var chunked = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = 600, ChunkSize = 64 }).Score(net, archs, data);
         var byDefault = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = 600 }).Score(net, archs, data);

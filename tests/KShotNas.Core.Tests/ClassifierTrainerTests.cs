@@ -1,3 +1,4 @@
+using KShotNas.Tests.Shared;
 using KShotNas.Data;
 using KShotNas.Models;
 using KShotNas.Torch;
@@ -51,7 +52,7 @@ public class ClassifierTrainerTests
         using var cts = new CancellationTokenSource();
         var trainer = new ClassifierTrainer(new ClassifierTrainerOptions { Epochs = 5, ReportEvery = 1 });
         var steps = 0L;
-        var live = TorchRuntime.LiveNativeTensors;
+        var live = NativeTensors.Settled();
         Assert.Throws<OperationCanceledException>(() => trainer.Fit(model, small, small,
             new SyncProgress<TrainingProgress>(p => { steps = p.Step; if (p.Step == 3) cts.Cancel(); }), cts.Token));
         Assert.Equal(3, steps);
@@ -99,7 +100,7 @@ public class AugmentationTests
     [Fact]
     public void ShiftAndFlipMoveThePixelsAndKeepTheShape()
     {
-        var live = TorchRuntime.LiveNativeTensors;
+        var live = NativeTensors.Settled();
         using (var scope = TensorScope.Begin())
         {
             var values = Enumerable.Range(0, 2 * 1 * 6 * 6).Select(i => (float)i).ToArray();

@@ -1,3 +1,4 @@
+using KShotNas.Tests.Shared;
 using KShotNas.Data;
 using KShotNas.Distributed;
 using KShotNas.Evaluation;
@@ -219,7 +220,7 @@ public sealed class DistributedTrainingTests : IDisposable
     [Fact]
     public void DistributedScoringEqualsSingleProcessScoring()
     {
-        var before = TorchRuntime.LiveNativeTensors;
+        var before = NativeTensors.Settled();
         var rng = new CheckpointableRandom(1);
         var archs = Enumerable.Range(0, 7).Select(_ => Tiny.Sample(rng)).ToArray(); // odd: the slices are padded
         var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = 64 });

@@ -1,3 +1,4 @@
+using KShotNas.Tests.Shared;
 using KShotNas.Data;
 using KShotNas.MLNet;
 using KShotNas.Torch;
@@ -19,7 +20,7 @@ public class DataSourceTests
             var source = DataSource.Resolve(dir);
             Assert.True(source.IsImageFolder);
             Assert.Equal(28, source.ImageSize);
-            var live = TorchRuntime.LiveNativeTensors;
+            var live = NativeTensors.Settled();
             using (var train = source.Load(DataSplit.Train))
             using (var test = source.Load(DataSplit.Test))
             {

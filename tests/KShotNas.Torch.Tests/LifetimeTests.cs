@@ -1,3 +1,4 @@
+using KShotNas.Tests.Shared;
 using System.Diagnostics;
 using KShotNas.Torch;
 using KShotNas.Torch.Nn;
@@ -12,7 +13,7 @@ public class LifetimeTests
     [Fact]
     public void ScopeFreesWhatItOwnsAndKeepsWhatIsMovedOut()
     {
-        var before = TorchRuntime.LiveNativeTensors;
+        var before = NativeTensors.Settled();
         Tensor kept, detached, inner;
         using (var outer = TensorScope.Begin())
         {
@@ -54,7 +55,7 @@ public class LifetimeTests
         TorchRuntime.ManualSeed(1);
         using var x = Tensor.Randn([16, 1, 12, 12]);
         using var y = Tensor.RandInt(0, 10, [16]);
-        var baseline = TorchRuntime.LiveNativeTensors;
+        var baseline = NativeTensors.Settled();
         var managedBaseline = Tensor.LiveManagedCount;
         long rssAfterWarmup = 0;
         using (var net = new Sequential(new Conv2d(1, 8, 3, padding: 1), new BatchNorm2d(8), Layers.ReLU(), Layers.MaxPool2d(2),

@@ -1,3 +1,4 @@
+using KShotNas.Tests.Shared;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -29,7 +30,7 @@ public sealed class ProcessGroupTests
     [Fact]
     public void AllReduceSumsAndAveragesAListOfTensorsInOneBuffer()
     {
-        var before = TorchRuntime.LiveNativeTensors;
+        var before = NativeTensors.Settled();
         var results = Ok(RunRanks(2, g =>
         {
             using var a = Tensor.FromArray(new float[] { 1 + g.Rank, 2 }, [2]);
