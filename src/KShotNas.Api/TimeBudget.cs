@@ -48,27 +48,23 @@ public sealed class TimeBudgetOptions
     /// <summary>Plan retraining steps from the time left (false: the retraining options' epochs or steps).</summary>
     public bool PlanRetrain { get; set; } = true;
     /// <summary>
-    /// The fewest planned supernet steps with which the fit searches; below them it retrains the prior pick for the whole
-    /// budget (0: always search). Default <see cref="TimeBudgetPlan.DefaultMinimumSupernetSteps"/>.
+    /// Search under the budget: the fewest planned supernet steps with which the fit searches; below them it retrains
+    /// the prior pick for the whole budget (0: always search). Null (the default): no search, the prior pick retrains
+    /// for the whole budget, with no probing, unless the supernet's epochs are set. Measured (docs/time-budget.md, "Search or prior pick"): every
+    /// time-budgeted search so far, with supernets of 300 to 7,440 steps, picked a cell that retrained to 0.2-2.3
+    /// points less than the prior pick in the same budget.
     /// </summary>
-    public long MinimumSupernetSteps { get; set; } = TimeBudgetPlan.DefaultMinimumSupernetSteps;
+    public long? MinimumSupernetSteps { get; set; }
 }
 
 /// <summary>What a time-budgeted fit measured, planned and spent; shown in the log, the run report and LastResult.</summary>
 public sealed class TimeBudgetPlan
 {
     /// <summary>
-    /// The fewest supernet steps worth training under a budget; below it the time is better spent retraining the prior
-    /// pick. Measured (docs/time-budget.md, "Search or prior pick"): every searched pick from supernets of 300 to about
-    /// 1,400 steps retrained to less than the prior cell did in the same budget, by 0.2 to 2.3 points (1,000, 6,000 and 60,000
-    /// Fashion-MNIST rows, 300 to 900 s, and the main job). 4,700 steps are the ranking study's 50 path-epochs, the
-    /// shortest FairNAS + CaLR + MS supernet whose pick came within 0.4 points of the best reference cell; whether a
-    /// search that long beats the prior pick has not been measured.
+    /// The fewest supernet steps this fit would search with (<see cref="TimeBudgetOptions.MinimumSupernetSteps"/>; null:
+    /// it does not search under the budget).
     /// </summary>
-    public const long DefaultMinimumSupernetSteps = 4700;
-
-    /// <summary>The fewest supernet steps this fit would search with (<see cref="TimeBudgetOptions.MinimumSupernetSteps"/>).</summary>
-    public long MinimumSupernetSteps { get; init; } = DefaultMinimumSupernetSteps;
+    public long? MinimumSupernetSteps { get; init; }
 
     /// <summary>The whole budget.</summary>
     public TimeSpan Budget { get; init; }
@@ -119,7 +115,9 @@ public sealed class TimeBudgetPlan
         if (PriorPick is not null)
             (supernet, search) = (SupernetStepsDone is { } done
                 ? Invariant($"stopped after {done} steps (~{ProjectedSupernetSteps} would fit at their rate, fewer than {MinimumSupernetSteps})")
-                : Invariant($"skipped (~{SupernetSteps} steps would fit, fewer than {MinimumSupernetSteps})"), $"skipped, prior pick {PriorPick}");
+                : MinimumSupernetSteps is null
+                    ? "skipped (no search under a time budget unless MinimumSupernetSteps is set)"
+                    : Invariant($"skipped (~{SupernetSteps} steps would fit, fewer than {MinimumSupernetSteps})"), $"skipped, prior pick {PriorPick}");
         return Invariant($"budget {Budget.TotalSeconds:F0} s: {SpentBeforePlanning.TotalSeconds:F1} s before planning; supernet {supernet}, ")
                + Invariant($"search {search}, retraining {retrain}; reserve {Reserve.TotalSeconds:F1} s");
     }
@@ -226,7 +224,7 @@ internal sealed class BudgetClock
     {
         if (options.Budget <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), options.Budget, "The time budget must be positive.");
         options.Shares.Validate();
-        if (options.MinimumSupernetSteps < 0)
+        if (options.MinimumSupernetSteps is < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.MinimumSupernetSteps, "MinimumSupernetSteps must not be negative.");
         _options = options;
         _spentBefore = spentBefore;
@@ -250,6 +248,14 @@ internal sealed class BudgetClock
     public bool PlanSearchStages(Supernet supernet, SupernetTrainerOptions supernetOptions, IImageBatches train, SupernetEvaluator evaluator,
         ImageDataset scoring, ulong seed)
     {
+        if (_options.PlanSupernet && _options.MinimumSupernetSteps is null)
+        {
+            // No search asked for (supernet epochs set by the user ask for one): the prior pick gets every second, none
+            // goes to probing a supernet.
+            Plan.SpentBeforePlanning = Elapsed;
+            return false;
+        }
+        var minimum = _options.MinimumSupernetSteps ?? 0;
         var rng = new Random(unchecked((int)seed) ^ 0x5eed);
         var sampler = new PathSampler(supernet.Space, supernetOptions.Sampling, supernetOptions.SandwichRandomPaths, supernetOptions.FixedDecisions);
         if (_options.PlanSupernet)
@@ -260,12 +266,12 @@ internal sealed class BudgetClock
             // of other load (the first probe misjudged real steps 0.4-3.6x; docs/time-budget.md). Near the minimum the
             // trainer decides from its own first steps (MinimumProjectedSteps). A measurement that would skip is taken
             // twice, the faster counts.
-            if (Plan.SupernetSteps < _options.MinimumSupernetSteps / 2)
+            if (Plan.SupernetSteps < minimum / 2)
             {
                 Plan.SupernetStepSeconds = Math.Min(Plan.SupernetStepSeconds, CostProbe.SupernetStepSeconds(supernet, train, supernetOptions.BatchSize, sampler, rng));
                 Plan.SupernetSteps = (long)(Left.TotalSeconds * _options.Shares.Supernet / Plan.SupernetStepSeconds);
             }
-            if (Plan.SupernetSteps < _options.MinimumSupernetSteps / 2)
+            if (Plan.SupernetSteps < minimum / 2)
             {
                 // Too short for a supernet: no scoring probe either, every second goes to retraining.
                 Plan.SpentBeforePlanning = Elapsed;
@@ -283,7 +289,7 @@ internal sealed class BudgetClock
             Plan.SupernetSteps = Math.Max(2, (long)(Plan.SupernetTime.Value.TotalSeconds / Plan.SupernetStepSeconds));
             supernetOptions.Steps = Plan.SupernetSteps;
             supernetOptions.TimeLimit = Plan.SupernetTime;
-            supernetOptions.MinimumProjectedSteps = _options.MinimumSupernetSteps > 0 ? _options.MinimumSupernetSteps : null;
+            supernetOptions.MinimumProjectedSteps = minimum > 0 ? minimum : null;
         }
         if (_options.PlanSearch) Plan.SearchTime = TimeSpan.FromSeconds(Math.Max(left * _options.Shares.Search, Plan.ScoringSeconds));
         return true;

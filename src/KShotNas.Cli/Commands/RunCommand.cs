@@ -55,12 +55,12 @@ internal static class RunCommand
         };
         var minSteps = new Option<long?>("--min-supernet-steps")
         {
-            Description = $"Under --time-budget: the fewest planned supernet steps worth searching with; below them the prior pick retrains for the whole budget (0: always search; default {TimeBudgetPlan.DefaultMinimumSupernetSteps}).",
+            Description = "Under --time-budget: search when the supernet's planned time holds at least this many steps, else retrain the prior pick for the whole budget (0: always search). Default: no search under a time budget; every time-budgeted search measured lost 0.2-2.3 points to the prior pick (docs/time-budget.md).",
         };
         var refit = new Option<bool>("--refit") { Description = "Refit the pick on all training images (--refit false: on the supernet half only).", DefaultValueFactory = _ => d.Refit };
         var command = new Command("run", "The main job: NAS end to end through an ML.NET pipeline (supernet, search under a FLOPs budget, retraining), "
-                                         + "with model.zip, model.onnx and an HTML report. When the time budget gives the supernet fewer than "
-                                         + "--min-supernet-steps steps (on 2 cores: budgets up to about 20 minutes with the main job's shares), the prior pick retrains instead.")
+                                         + "with model.zip, model.onnx and an HTML report. Under --time-budget it retrains the prior pick (NAS-Bench-201's ResNet cell "
+                                         + "under the FLOPs limit) for the whole budget unless --min-supernet-steps asks for the search; --time-budget 0 always searches.")
         {
             output, force, method, k, fewShot, calr, ms, epochs, scoring, budget, maxFlops, retrain, trainImages, threads, seed, timeBudget, minSteps, refit, augmentation,
         };
