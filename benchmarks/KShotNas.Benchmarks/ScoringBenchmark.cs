@@ -142,22 +142,30 @@ public static class ScoringBenchmark
             Console.WriteLine($"  1x1 {cin}->{cin} on {batch}x{cin}x{size}x{size} as a matrix product: {best:F2} ms, "
                               + $"{2.0 * batch * cin * cin * size * size / best / 1e6:F2} GFLOP/s (largest difference to conv {diff:G2})");
         }
-        double total = 0, macs = 0;
+        double total = 0, macs = 0, normBytes = 0;
+        // Every convolution feeds one batch norm. With the whole batch's statistics, a conv's 2,048-image output (51 MiB at
+        // stage 0, beyond any cache) is written before its statistics are known and read again to be normalized: at least
+        // two passes through memory per norm site, whatever the chunking.
+        double Site(int cin, int cout, int k, int stride, int size)
+        {
+            normBytes += 2.0 * 2048 * cout * (size / stride) * (size / stride) * sizeof(float);
+            return Ms(cin, cout, k, stride, size);
+        }
         foreach (var a in paths)
         {
-            double t = Ms(opt.InputChannels, opt.C, 3, 1, opt.InputSize);
+            double t = Site(opt.InputChannels, opt.C, 3, 1, opt.InputSize);
             int c = opt.C, size = opt.InputSize;
             for (var stage = 0; stage < 3; stage++)
             {
                 if (stage > 0)
                 {
-                    t += Ms(c, 2 * c, 3, 2, size) + Ms(2 * c, 2 * c, 3, 1, size / 2) + Ms(c, 2 * c, 1, 1, size / 2);
+                    t += Site(c, 2 * c, 3, 2, size) + Site(2 * c, 2 * c, 3, 1, size / 2) + Site(c, 2 * c, 1, 1, size / 2);
                     c *= 2;
                     size /= 2;
                 }
                 for (var cell = 0; cell < opt.N; cell++)
                     for (var e = 0; e < Nb201Space.Edges.Length; e++)
-                        t += a[e] switch { Nb201Space.Conv1x1 => Ms(c, c, 1, 1, size), Nb201Space.Conv3x3 => Ms(c, c, 3, 1, size), _ => 0 };
+                        t += a[e] switch { Nb201Space.Conv1x1 => Site(c, c, 1, 1, size), Nb201Space.Conv3x3 => Site(c, c, 3, 1, size), _ => 0 };
             }
             total += t * 2048 / batch;
             macs += space.Profile(a).Flops;
@@ -166,7 +174,31 @@ public static class ScoringBenchmark
         var gflops = 2.0 * macs / paths.Count * 2048 / convMs / 1e6;
         Console.WriteLine($"average path: {2.0 * macs / paths.Count / 1e6:F2} MFLOP per image (profiler MACs x 2); its convolutions alone take {convMs:F0} ms "
                           + $"on 2,048 images ({gflops:F2} GFLOP/s)");
+        var bandwidth = StreamBytesPerSecond();
+        var normMs = normBytes / paths.Count / bandwidth * 1000;
+        Console.WriteLine($"memory: {bandwidth / 1e9:F1} GB/s streaming (a + b on 64 MiB tensors, best of 7); the average path's norm sites "
+                          + $"move at least {normBytes / paths.Count / 1048576:F0} MiB ({normMs:F0} ms): exact batch statistics cannot score "
+                          + $"faster than conv-only + that = {convMs + normMs:F0} ms, x{(convMs + normMs) / convMs:F2} of conv-only");
         return convMs;
+    }
+
+    /// <summary>Bytes per second through memory for an elementwise add of two 64 MiB tensors (two reads, one write).</summary>
+    private static double StreamBytesPerSecond()
+    {
+        using var scope = TensorScope.Begin();
+        using var noGrad = NoGradScope.Begin();
+        const long n = 16L << 20;
+        var a = Tensor.Randn([n]);
+        var b = Tensor.Randn([n]);
+        using (TensorScope.Begin()) _ = a + b; // the output block is then served by the cache
+        var best = double.MaxValue;
+        for (var block = 0; block < 7; block++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < 5; i++) using (TensorScope.Begin()) _ = a + b;
+            best = Math.Min(best, clock.Elapsed.TotalSeconds / 5);
+        }
+        return 3.0 * n * sizeof(float) / best;
     }
 
     /// <summary>The memory-bound kernels a path runs besides convolutions, on one stage-0 chunk (256 x 8 x 28 x 28, 6.4 MiB).</summary>
