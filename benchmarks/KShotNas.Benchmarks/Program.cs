@@ -1,6 +1,6 @@
 using KShotNas.Benchmarks;
 
-// Usage: KShotNas.Benchmarks mlnet [see MlNetComparison] | cnn|supernet|scoring|kshot|inference|streaming|allreduce [--threads N] [--paths P] [--batch B] [--steps S] [--warmup W] [--rounds R]
+// Usage: KShotNas.Benchmarks mlnet [see MlNetComparison] | cnn|supernet|scoring|batchnorm|kshot|inference|streaming|allreduce [--threads N] [--paths P] [--batch B] [--steps S] [--warmup W] [--rounds R]
 if (args.Length > 0 && args[0] == "mlnet") return MlNetComparison.Run(args); // its own options (see the class)
 var options = BenchmarkOptions.Parse(args);
 return options.Mode switch
@@ -9,11 +9,12 @@ return options.Mode switch
     "supernet" => SupernetBenchmark.Run(options),
     "kshot" => KShotBenchmark.Run(options),
     "scoring" => ScoringBenchmark.Run(options),
+    "batchnorm" => BatchNormBenchmark.Run(options),
     "probe" => ProbeBenchmark.Run(options),
     "inference" => InferenceBenchmark.Run(options),
     "streaming" => StreamingBenchmark.Run(options),
     "allreduce" => AllReduceBenchmark.Run(options), // under `kshotnas launch --nproc N --`
-    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, scoring, probe, kshot, inference, streaming, allreduce)"),
+    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, scoring, batchnorm, probe, kshot, inference, streaming, allreduce)"),
 };
 
 static int Fail(string message)

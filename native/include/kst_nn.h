@@ -8,8 +8,8 @@
 KST_API kst_status kst_conv2d(kst_tensor input, kst_tensor weight, kst_tensor bias, int64_t stride_h, int64_t stride_w,
                               int64_t pad_h, int64_t pad_w, int64_t dilation, int64_t groups, kst_tensor* out);
 
-// weight/bias/running stats may be null (non-affine BN, or BN that always uses batch statistics). Batch statistics with
-// none of them and no gradient wanted (float, CPU) take KShotNas's own two-pass kernel (nn.cpp), faster than ATen's.
+// weight/bias/running stats may be null (non-affine BN, or BN that always uses batch statistics). Training mode (batch
+// statistics) on float CPU tensors with no gradient wanted runs KShotNas's own kernel (batch_norm.cpp), faster than ATen's.
 KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor running_mean,
                                   kst_tensor running_var, int32_t training, double momentum, double eps,
                                   kst_tensor* out);

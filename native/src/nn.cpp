@@ -1,10 +1,7 @@
 // Neural-network functions: convolution, batch norm, linear, pooling, activations, losses, init.
 #include "kst_nn.h"
-#include <ATen/Parallel.h>
 
-#include <algorithm>
-#include <cmath>
-#include <vector>
+#include "batch_norm.h"
 
 namespace {
 const torch::Tensor kUndefined;
@@ -43,71 +40,6 @@ torch::Tensor quad_avg_pool2x2(const torch::Tensor& x) {
   auto sum = cols.slice(2, 0, h, 2) + cols.slice(2, 1, h, 2);
   return sum.mul_(0.25);
 }
-// Batch norm with the batch's own statistics, no affine transform, no running statistics, no gradient (scoring): one
-// pass for per-channel sums, one to normalize. Why: libtorch 1.13's training-mode CPU kernel took 2.4-2.8 ms on a
-// 256 x 8 x 28 x 28 chunk, more than half a 3x3 convolution of it, for work of a few elementwise passes
-// (docs/benchmarks.md). Sums run in float over blocks of up to 1,024 values in 8 lanes (vectorizable), in double across
-// blocks, shifted by the channel's first value so the variance does not cancel. Same formula as ATen's:
-// (x - mean) / sqrt(biased var + eps); results differ from its kernel by rounding only.
-torch::Tensor batch_norm_batch_stats(const torch::Tensor& input, double eps) {
-  const auto x = input.contiguous();
-  const int64_t n = x.size(0), c = x.size(1), inner = x.numel() / (n * c);
-  auto y = torch::empty_like(x);
-  const float* px = x.data_ptr<float>();
-  float* py = y.data_ptr<float>();
-  std::vector<float> mean(c), invstd(c);
-  at::parallel_for(0, c, 1, [&](int64_t begin, int64_t end) {
-    constexpr int64_t kLanes = 8, kBlock = 1024;
-    for (int64_t ch = begin; ch < end; ++ch) {
-      const float shift = px[ch * inner];
-      double s = 0, ss = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        const float* row = px + (i * c + ch) * inner;
-        for (int64_t b = 0; b < inner; b += kBlock) {
-          const int64_t len = std::min(kBlock, inner - b);
-          float acc[kLanes] = {}, acc2[kLanes] = {};
-          int64_t j = 0;
-          for (; j + kLanes <= len; j += kLanes)
-            for (int64_t k = 0; k < kLanes; ++k) {
-              const float d = row[b + j + k] - shift;
-              acc[k] += d;
-              acc2[k] += d * d;
-            }
-          for (; j < len; ++j) {
-            const float d = row[b + j] - shift;
-            acc[0] += d;
-            acc2[0] += d * d;
-          }
-          for (int64_t k = 0; k < kLanes; ++k) {
-            s += acc[k];
-            ss += acc2[k];
-          }
-        }
-      }
-      const double count = static_cast<double>(n) * static_cast<double>(inner);
-      const double m = s / count;
-      const double var = std::max(0.0, ss / count - m * m);
-      mean[ch] = static_cast<float>(shift + m);
-      invstd[ch] = static_cast<float>(1.0 / std::sqrt(var + eps));
-    }
-  });
-  at::parallel_for(0, n * c, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const float m = mean[r % c], is = invstd[r % c];
-      const float* row = px + r * inner;
-      float* out = py + r * inner;
-      for (int64_t j = 0; j < inner; ++j) out[j] = (row[j] - m) * is;
-    }
-  });
-  return y;
-}
-
-bool batch_stats_fast_path(const torch::Tensor& x, kst_tensor weight, kst_tensor bias, kst_tensor running_mean,
-                           kst_tensor running_var) {
-  return weight == nullptr && bias == nullptr && running_mean == nullptr && running_var == nullptr &&
-         x.device().is_cpu() && x.scalar_type() == torch::kFloat && x.dim() >= 2 && x.numel() > 0 &&
-         !(torch::GradMode::is_enabled() && x.requires_grad());
-}
 }  // namespace
 
 KST_API kst_status kst_conv2d(kst_tensor input, kst_tensor weight, kst_tensor bias, int64_t stride_h, int64_t stride_w,
@@ -128,8 +60,8 @@ KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tenso
     if (!training && (running_mean == nullptr || running_var == nullptr))
       throw kst::invalid_argument("batch_norm in eval mode needs running statistics");
     const auto& x = kst::get(input, "input");
-    if (training != 0 && batch_stats_fast_path(x, weight, bias, running_mean, running_var)) {
-      *out = kst::wrap(batch_norm_batch_stats(x, eps));
+    if (training != 0 && kst::fast_batch_norm_applies(x, optional(weight), optional(bias), optional(running_mean), optional(running_var))) {
+      *out = kst::wrap(kst::fast_batch_norm(x, optional(weight), optional(bias), optional(running_mean), optional(running_var), momentum, eps));
       return;
     }
     *out = kst::wrap(torch::batch_norm(x, optional(weight), optional(bias),

@@ -1,0 +1,17 @@
+// Batch norm with the batch's own statistics in KShotNas's kernels (batch_norm.cpp), used by kst_batch_norm.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace kst {
+// True when fast_batch_norm serves this call (training mode, i.e. batch statistics): no gradient wanted, float CPU
+// input of at least 2 dimensions, weight and bias both given or both absent, running statistics both or neither.
+bool fast_batch_norm_applies(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                             const torch::Tensor& running_mean, const torch::Tensor& running_var);
+
+// (x - mean) / sqrt(biased var + eps) * weight + bias over dims 0, 2, 3, ...; running statistics (when given) move by
+// momentum toward the batch's mean and unbiased variance, as ATen's do. Not differentiable.
+torch::Tensor fast_batch_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                              const torch::Tensor& running_mean, const torch::Tensor& running_var, double momentum,
+                              double eps);
+}  // namespace kst
