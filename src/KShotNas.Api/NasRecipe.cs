@@ -132,7 +132,8 @@ public sealed class NasRecipe
     /// Under <see cref="TimeBudget"/>: the fewest planned supernet steps with which the fit searches; below them it
     /// retrains the prior pick for the whole budget (0: always search). Null (the default): a time-budgeted fit does not
     /// search, the prior pick retrains for the whole budget; every time-budgeted search measured so far (supernets of
-    /// 300 to 7,440 steps) lost 0.2-2.3 points to it (docs/time-budget.md). Without a time budget, or with <see cref="SupernetEpochs"/> set, the fit searches.
+    /// 300 to 7,440 steps) lost 0.2-2.3 points to it (docs/time-budget.md). Without a time budget, or with
+    /// <see cref="SupernetEpochs"/> set, the fit searches.
     /// </summary>
     public long? MinimumSupernetSteps { get; set; }
 

@@ -50,9 +50,9 @@ public sealed class TimeBudgetOptions
     /// <summary>
     /// Search under the budget: the fewest planned supernet steps with which the fit searches; below them it retrains
     /// the prior pick for the whole budget (0: always search). Null (the default): no search, the prior pick retrains
-    /// for the whole budget, with no probing, unless the supernet's epochs are set. Measured (docs/time-budget.md, "Search or prior pick"): every
-    /// time-budgeted search so far, with supernets of 300 to 7,440 steps, picked a cell that retrained to 0.2-2.3
-    /// points less than the prior pick in the same budget.
+    /// for the whole budget, with no probing, unless the supernet's epochs are set. Measured (docs/time-budget.md,
+    /// "Search or prior pick"): every time-budgeted search so far, with supernets of 300 to 7,440 steps, picked a cell
+    /// that retrained to 0.2-2.3 points less than the prior pick in the same budget.
     /// </summary>
     public long? MinimumSupernetSteps { get; set; }
 }
