@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using KShotNas.Ranking;
 using KShotNas.Torch;
 using KShotNas.Torch.Nn;
 
@@ -32,11 +33,11 @@ public static class BatchNormBenchmark
                 aten.Add(Time(shape, grad: true, backward: false));
                 training.Add(Time(shape, grad: true, backward: true));
             }
-            var (a, b) = (Stats.Median(own), Stats.Median(aten));
+            var (a, b) = (Metrics.Median(own), Metrics.Median(aten));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{string.Join('x', shape),-14} no-grad forward: shim {a,7:F3}  libtorch {b,7:F3}  ratio {b / a,5:F2} (rounds: "
                 + $"{string.Join(", ", own.Zip(aten).Select(p => (p.Second / p.First).ToString("F2", CultureInfo.InvariantCulture)))});  "
-                + $"training forward + backward (libtorch) {Stats.Median(training),7:F3}"));
+                + $"training forward + backward (libtorch) {Metrics.Median(training),7:F3}"));
         }
         return 0;
     }

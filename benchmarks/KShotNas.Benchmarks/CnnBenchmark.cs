@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using KShotNas.Models;
+using KShotNas.Ranking;
 using KShotNas.Torch;
 using KShotNas.Torch.Nn;
 using KShotNas.Torch.Optim;
@@ -27,8 +28,8 @@ public static class CnnBenchmark
             peer.Add(PeerProcess.ImagesPerSecond(o.Python, script, $"--threads {o.Threads} --batch {o.Batch} --steps {o.Steps} --warmup {o.Warmup}"));
             Console.WriteLine($"{r + 1,5}  {ours[^1],10:F0}  {peer[^1],13:F0}  {ours[^1] / peer[^1],5:F3}");
         }
-        var ratio = Stats.Median(ours) / Stats.Median(peer);
-        Console.WriteLine($"median: ours {Stats.Median(ours):F0} img/s, pytorch {Stats.Median(peer):F0} img/s, ratio (ours / pytorch) = {ratio:F3}");
+        var ratio = Metrics.Median(ours) / Metrics.Median(peer);
+        Console.WriteLine($"median: ours {Metrics.Median(ours):F0} img/s, pytorch {Metrics.Median(peer):F0} img/s, ratio (ours / pytorch) = {ratio:F3}");
         return 0;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using KShotNas.Deployment;
 using KShotNas.Onnx;
 using KShotNas.Onnx.Runtime;
+using KShotNas.Ranking;
 using KShotNas.Spaces;
 using KShotNas.Torch;
 
@@ -45,7 +46,7 @@ public static class InferenceBenchmark
                 var engine = new List<double>();
                 var ort = new List<double>();
                 for (var r = 0; r < o.Rounds; r++) { engine.Add(Engine()); ort.Add(Ort()); }
-                double e = Stats.Median(engine), q = Stats.Median(ort);
+                double e = Metrics.Median(engine), q = Metrics.Median(ort);
                 if (batch == 1)
                     Console.WriteLine($"batch 1 latency: engine {e * 1000:F3} ms, ONNX Runtime {q * 1000:F3} ms, ratio ORT/engine {q / e:F3} (lower is faster)");
                 else

@@ -1,5 +1,6 @@
 using KShotNas.Data;
 using KShotNas.KShot;
+using KShotNas.Ranking;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
 using KShotNas.Torch;
@@ -48,7 +49,7 @@ public static class KShotBenchmark
                 }
         foreach (var warm in new[] { true, false })
         {
-            double t1 = Stats.Median(times[(1, warm)]), t8 = Stats.Median(times[(8, warm)]);
+            double t1 = Metrics.Median(times[(1, warm)]), t8 = Metrics.Median(times[(8, warm)]);
             Console.WriteLine($"{(warm ? "warm-up (lambda = 1/K)   " : "alternating (after warm-up)")}: K=1 {t1:F2} ms/step, K=8 {t8:F2} ms/step, ratio {t8 / t1:F3}");
         }
         Console.WriteLine($"weights: K=1 {params1:N0} ({params1 * 4 / 1024.0:F0} KiB), K=8 {params8:N0} incl. simplex-net ({params8 * 4 / 1024.0:F0} KiB); "

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using KShotNas.Api;
 using KShotNas.Data;
+using KShotNas.Ranking;
 using KShotNas.Torch;
 using KShotNas.Training;
 
@@ -33,7 +34,7 @@ public static class ProbeBenchmark
             var rates = new List<double>();
             var paths = sampler.Next(new Random(0)).Count;
             recipe.Method.Train(supernet, train, run, new SyncProgress<SupernetProgress>(p => { if (p.Step > run.ReportEvery) rates.Add(p.ImagesPerSecond); }));
-            return run.BatchSize * paths / Stats.Median(rates);
+            return run.BatchSize * paths / Metrics.Median(rates);
         }
         TorchRuntime.ConfigureCpuCache(false); // installs the allocator; each measurement then picks cache or glibc
         Trainer(2 * options.ReportEvery);
@@ -50,10 +51,10 @@ public static class ProbeBenchmark
         }
         foreach (var cache in new[] { false, true })
         {
-            double probe = Stats.Median(times[("probe", cache)]), trainer = Stats.Median(times[("trainer", cache)]);
+            double probe = Metrics.Median(times[("probe", cache)]), trainer = Metrics.Median(times[("trainer", cache)]);
             Console.WriteLine($"median, {(cache ? "caching allocator" : "glibc")}: probe {probe * 1000:F0} ms/step, trainer {trainer * 1000:F0} ms/step, trainer/probe {trainer / probe:F2}");
         }
-        Console.WriteLine($"trainer glibc/cache: {Stats.Median(times[("trainer", false)]) / Stats.Median(times[("trainer", true)]):F2}");
+        Console.WriteLine($"trainer glibc/cache: {Metrics.Median(times[("trainer", false)]) / Metrics.Median(times[("trainer", true)]):F2}");
         return 0;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using KShotNas.Data;
 using KShotNas.MLNet;
 using KShotNas.Models;
+using KShotNas.Ranking;
 using KShotNas.Torch;
 using KShotNas.Training;
 using Microsoft.ML;
@@ -38,7 +39,7 @@ public static class StreamingBenchmark
                 Console.WriteLine($"{r + 1,5}  {result[0],17:F0}  {result[1],17:F0}  {result[2],18:F0}  {result[3],18:F0}");
             }
         }
-        double Median(int i) => Stats.Median(results.Select(x => x[i]).ToList());
+        double Median(int i) => Metrics.Median(results.Select(x => x[i]).ToList());
         Console.WriteLine($"median loader: memory {Median(0):F0} img/s, stream {Median(1):F0} img/s, ratio (stream / memory) = {Median(1) / Median(0):F3}");
         Console.WriteLine($"median training epoch: memory {Median(2):F0} img/s, stream {Median(3):F0} img/s, ratio (stream / memory) = {Median(3) / Median(2):F3}");
         return 0;

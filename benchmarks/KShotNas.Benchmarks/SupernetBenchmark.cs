@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using KShotNas.Data;
 using KShotNas.Evaluation;
+using KShotNas.Ranking;
 using KShotNas.Spaces;
 using KShotNas.Supernets;
 using KShotNas.Torch;
@@ -53,7 +54,7 @@ public static class SupernetBenchmark
         {
             File.Delete(pathFile);
         }
-        Console.WriteLine($"median: ours {Stats.Median(ours):F0} img/s, pytorch {Stats.Median(peer):F0} img/s, ratio (ours / pytorch) = {Stats.Median(ours) / Stats.Median(peer):F3}");
+        Console.WriteLine($"median: ours {Metrics.Median(ours):F0} img/s, pytorch {Metrics.Median(peer):F0} img/s, ratio (ours / pytorch) = {Metrics.Median(ours) / Metrics.Median(peer):F3}");
     }
 
     private static double Ours(Nb201Space space, List<Architecture> paths, BenchmarkOptions o)
@@ -105,7 +106,7 @@ public static class SupernetBenchmark
             }
             Console.WriteLine($"round {r + 1}: SPOS {plain[^1] * 1000:F2} ms/step, SPOS+CaLR+MS {calrMs[^1] * 1000:F2} ms/step, ratio {calrMs[^1] / plain[^1]:F3}");
         }
-        Console.WriteLine($"median step time ratio (CaLR+MS / SPOS) = {Stats.Median(calrMs) / Stats.Median(plain):F3}");
+        Console.WriteLine($"median step time ratio (CaLR+MS / SPOS) = {Metrics.Median(calrMs) / Metrics.Median(plain):F3}");
         Console.WriteLine($"momentum buffers after one epoch with MS: {msElements:N0} floats ({msElements * 4 / 1024.0:F0} KiB) for {weights:N0} weights; "
                           + $"plain SPOS holds one set ({weights * 4 / 1024.0:F0} KiB); MS holds up to 5 sets");
     }
@@ -123,14 +124,5 @@ public static class SupernetBenchmark
         new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = 2048 }).Score(net, archs, data);
         Console.WriteLine($"\nscoring: {archs.Count / clock.Elapsed.TotalSeconds:F2} paths/s (NB201 C=8 N=1, one 2,048-image batch per path, {o.Threads} threads); "
                           + $"all 15,625 cells would take {15625 / (archs.Count / clock.Elapsed.TotalSeconds) / 60:F0} min");
-    }
-}
-
-internal static class Stats
-{
-    public static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 }

@@ -14,6 +14,10 @@ KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tenso
                                   kst_tensor running_var, int32_t training, double momentum, double eps,
                                   kst_tensor* out);
 
+// Per-channel mean and biased variance over dims 0, 2, 3, ... of a float CPU tensor [N, C, ...] into mean[C] and var[C]
+// (double): one chunk's share of a batch's statistics when a large batch runs as chunks.
+KST_API kst_status kst_channel_moments(kst_tensor input, double* mean, double* var, int64_t channels);
+
 KST_API kst_status kst_linear(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor* out);
 
 // kind: 0 average (count_include_pad as given), 1 max, 2 average through ATen's own kernel (see nn.cpp).

@@ -5,10 +5,13 @@
 // results differ from its kernel by rounding.
 #include "batch_norm.h"
 
+#include "kst_common.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 namespace {
@@ -66,6 +69,7 @@ void channel_affine(const Layout& l, const float* x, const std::vector<float>& m
 struct Statistics {
   std::vector<float> mean, invstd;
   std::vector<double> var; // biased
+  std::vector<double> exact_mean; // before rounding to float
 };
 
 Statistics batch_statistics(const Layout& l, const float* x, double eps) {
@@ -75,11 +79,12 @@ Statistics batch_statistics(const Layout& l, const float* x, double eps) {
   const auto sums = channel_sums(l, x, first, [](float d) { return d; });
   const auto squares = channel_sums(l, x, first, [](float d) { return d * d; });
   const double count = static_cast<double>(l.n) * static_cast<double>(l.inner);
-  Statistics s{std::vector<float>(l.c), std::vector<float>(l.c), std::vector<double>(l.c)};
+  Statistics s{std::vector<float>(l.c), std::vector<float>(l.c), std::vector<double>(l.c), std::vector<double>(l.c)};
   for (int64_t ch = 0; ch < l.c; ++ch) {
     const double m = sums[ch] / count;
     s.var[ch] = std::max(0.0, squares[ch] / count - m * m);
-    s.mean[ch] = static_cast<float>(first[ch] + m);
+    s.exact_mean[ch] = first[ch] + m;
+    s.mean[ch] = static_cast<float>(s.exact_mean[ch]);
     s.invstd[ch] = static_cast<float>(1.0 / std::sqrt(s.var[ch] + eps));
   }
   return s;
@@ -134,5 +139,17 @@ torch::Tensor fast_batch_norm(const torch::Tensor& input, const torch::Tensor& w
     running_var.mul_(1 - momentum).add_(as_tensor(unbiased), momentum);
   }
   return normalize(x, stats, weight, bias);
+}
+
+void channel_moments(const torch::Tensor& input, double* mean, double* var, int64_t channels) {
+  if (!input.device().is_cpu() || input.scalar_type() != torch::kFloat || input.dim() < 2 || input.numel() == 0)
+    throw kst::invalid_argument("channel_moments needs a non-empty float CPU tensor of at least 2 dimensions");
+  if (input.size(1) != channels)
+    throw kst::invalid_argument("channel_moments: the tensor has " + std::to_string(input.size(1)) + " channels, not " +
+                                std::to_string(channels));
+  const auto x = input.contiguous();
+  const auto stats = batch_statistics(Layout(x), x.data_ptr<float>(), 0);
+  std::copy(stats.exact_mean.begin(), stats.exact_mean.end(), mean);
+  std::copy(stats.var.begin(), stats.var.end(), var);
 }
 }  // namespace kst

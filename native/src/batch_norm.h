@@ -14,4 +14,8 @@ bool fast_batch_norm_applies(const torch::Tensor& x, const torch::Tensor& weight
 torch::Tensor fast_batch_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, double momentum,
                               double eps);
+
+// Per-channel mean and biased variance of x over dims 0, 2, 3, ... (the statistics fast_batch_norm normalizes with), in
+// double, for merging the statistics of several chunks of one batch. Float CPU input of at least 2 dimensions.
+void channel_moments(const torch::Tensor& x, double* mean, double* var, int64_t channels);
 }  // namespace kst

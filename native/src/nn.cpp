@@ -70,6 +70,13 @@ KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tenso
   });
 }
 
+KST_API kst_status kst_channel_moments(kst_tensor input, double* mean, double* var, int64_t channels) {
+  return kst::guard([&] {
+    if (mean == nullptr || var == nullptr) throw kst::invalid_argument("channel_moments needs mean and var buffers");
+    kst::channel_moments(kst::get(input, "input"), mean, var, channels);
+  });
+}
+
 KST_API kst_status kst_linear(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor* out) {
   return kst::guard([&] {
     kst::check_out(out);

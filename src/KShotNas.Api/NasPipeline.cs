@@ -74,6 +74,8 @@ public sealed class NasPipeline
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (o.Architecture is { } fixedArchitecture)
             return Retrain(space, space.Parse(fixedArchitecture), null, train, validation, progress, budget, cancellationToken);
+        if (budget is not null && budget.SearchNotAskedFor())
+            return RetrainPriorPick(space, budget, train, validation, progress, cancellationToken);
         using var supernet = o.Method.Build(space);
         var supernetOptions = o.SupernetOptions();
         using var scoring = validation.Subset(Math.Min(o.ScoringImages, validation.Count), o.Seed);
@@ -81,12 +83,10 @@ public sealed class NasPipeline
         var searchBudget = o.SearchBudget ?? NasRecipe.DefaultSearchBudget;
         if (budget is not null)
         {
-            var worthwhile = budget.PlanSearchStages(supernet, supernetOptions, train, evaluator, scoring, (ulong)o.Seed);
+            if (!budget.PlanSearchStages(supernet, supernetOptions, train, evaluator, scoring, (ulong)o.Seed))
+                return RetrainPriorPick(space, budget, train, validation, progress, cancellationToken);
             if (budget.Plan.SearchTime is not null) searchBudget = int.MaxValue; // the time limit ends the search
-            var prior = worthwhile ? null : PriorPick.Choose(space, o.Constraints, (ulong)o.Seed);
-            if (prior is not null) budget.Plan.PriorPick = space.Format(prior);
             progress?.Report(new NasProgress("plan", 1, 1, budget.Plan.Describe()));
-            if (prior is not null) return Retrain(space, prior, null, train, validation, progress, budget, cancellationToken);
         }
         var result = o.Method.Train(supernet, train, supernetOptions,
             new SyncProgress<SupernetProgress>(p => progress?.Report(new NasProgress("supernet", p.Step, p.TotalSteps, p.Warning ?? $"loss {p.Loss:F3}"))), cancellationToken);
@@ -94,10 +94,8 @@ public sealed class NasPipeline
         Record.Durations["supernet"] = clock.Elapsed;
         if (result.Abandoned && budget is not null)
         {
-            var prior = PriorPick.Choose(space, o.Constraints, (ulong)o.Seed);
-            budget.SupernetAbandoned(result.ProjectedSteps ?? 0, result.Steps, space.Format(prior));
-            progress?.Report(new NasProgress("plan", 1, 1, budget.Plan.Describe()));
-            return Retrain(space, prior, null, train, validation, progress, budget, cancellationToken);
+            budget.SupernetAbandoned(result.ProjectedSteps ?? 0, result.Steps);
+            return RetrainPriorPick(space, budget, train, validation, progress, cancellationToken);
         }
 
         clock.Restart();
@@ -111,6 +109,16 @@ public sealed class NasPipeline
         Record.Durations["search"] = clock.Elapsed;
 
         return Retrain(space, space.Parse(report.Best.Arch), report, train, validation, progress, budget, cancellationToken);
+    }
+
+    // Under a time budget without a search: the prior pick (PriorPick) gets the retraining.
+    private KShotNasModel RetrainPriorPick(SearchSpace space, BudgetClock budget, IImageBatches train, ImageDataset validation,
+        IProgress<NasProgress>? progress, CancellationToken cancellationToken)
+    {
+        var prior = PriorPick.Choose(space, Recipe.Constraints, (ulong)Recipe.Seed);
+        budget.Plan.PriorPick = space.Format(prior);
+        progress?.Report(new NasProgress("plan", 1, 1, budget.Plan.Describe()));
+        return Retrain(space, prior, null, train, validation, progress, budget, cancellationToken);
     }
 
     // A timed search's progress total: the candidates its time allows at the measured scoring cost.

@@ -137,6 +137,9 @@ public sealed class NasRecipe
     /// </summary>
     public long? MinimumSupernetSteps { get; set; }
 
+    /// <summary>For tests: <see cref="TimeBudgetOptions.ProbeSkipShare"/> (0.5).</summary>
+    internal double ProbeSkipShare { get; set; } = 0.5;
+
     /// <summary>libtorch threads (default: the machine's cores; runs side by side on one machine should take 1 each).</summary>
     [JsonIgnore]
     public int Threads { get; set; } = Environment.ProcessorCount;
@@ -246,7 +249,7 @@ public sealed class NasRecipe
         {
             Budget = budget, Shares = TimeBudgetShares ?? Api.TimeBudgetShares.Default, PlanSupernet = SupernetEpochs is null,
             PlanSearch = SearchBudget is null, PlanRetrain = RetrainEpochs is null && RetrainSteps is null,
-            MinimumSupernetSteps = MinimumSupernetSteps,
+            MinimumSupernetSteps = MinimumSupernetSteps, ProbeSkipShare = ProbeSkipShare,
         }
         : null;
 

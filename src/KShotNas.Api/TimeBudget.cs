@@ -55,6 +55,12 @@ public sealed class TimeBudgetOptions
     /// that retrained to 0.2-2.3 points less than the prior pick in the same budget.
     /// </summary>
     public long? MinimumSupernetSteps { get; set; }
+
+    /// <summary>
+    /// The share of <see cref="MinimumSupernetSteps"/> under which the cost probe alone skips the supernet (0.5); nearer
+    /// the minimum the supernet trainer decides from its own first steps. Tests set 0 to reach that decision for sure.
+    /// </summary>
+    internal double ProbeSkipShare { get; init; } = 0.5;
 }
 
 /// <summary>What a time-budgeted fit measured, planned and spent; shown in the log, the run report and LastResult.</summary>
@@ -241,6 +247,18 @@ internal sealed class BudgetClock
     public TimeSpan Left => TimeSpan.FromTicks(Math.Max(0, (Plan.Budget - Elapsed - Plan.Reserve).Ticks));
 
     /// <summary>
+    /// True when the options ask for no search under this budget (no <see cref="TimeBudgetOptions.MinimumSupernetSteps"/>
+    /// and no supernet epochs set): the prior pick gets every second and none goes to probing a supernet, so the caller
+    /// builds no supernet, scoring subset or evaluator. Records the time spent before planning.
+    /// </summary>
+    public bool SearchNotAskedFor()
+    {
+        if (!_options.PlanSupernet || _options.MinimumSupernetSteps is not null) return false;
+        Plan.SpentBeforePlanning = Elapsed;
+        return true;
+    }
+
+    /// <summary>
     /// Measures a supernet step and a scoring, then plans supernet training (written into <paramref name="supernetOptions"/>)
     /// and the search time. False when the probe finds the supernet's time far short of the minimum steps (under half):
     /// skip it and the search. Nearer the minimum the supernet trainer stops itself (MinimumProjectedSteps).
@@ -248,13 +266,7 @@ internal sealed class BudgetClock
     public bool PlanSearchStages(Supernet supernet, SupernetTrainerOptions supernetOptions, IImageBatches train, SupernetEvaluator evaluator,
         ImageDataset scoring, ulong seed)
     {
-        if (_options.PlanSupernet && _options.MinimumSupernetSteps is null)
-        {
-            // No search asked for (supernet epochs set by the user ask for one): the prior pick gets every second, none
-            // goes to probing a supernet.
-            Plan.SpentBeforePlanning = Elapsed;
-            return false;
-        }
+        if (SearchNotAskedFor()) return false;
         var minimum = _options.MinimumSupernetSteps ?? 0;
         var rng = new Random(unchecked((int)seed) ^ 0x5eed);
         var sampler = new PathSampler(supernet.Space, supernetOptions.Sampling, supernetOptions.SandwichRandomPaths, supernetOptions.FixedDecisions);
@@ -266,12 +278,12 @@ internal sealed class BudgetClock
             // of other load (the first probe misjudged real steps 0.4-3.6x; docs/time-budget.md). Near the minimum the
             // trainer decides from its own first steps (MinimumProjectedSteps). A measurement that would skip is taken
             // twice, the faster counts.
-            if (Plan.SupernetSteps < minimum / 2)
+            if (Plan.SupernetSteps < minimum * _options.ProbeSkipShare)
             {
                 Plan.SupernetStepSeconds = Math.Min(Plan.SupernetStepSeconds, CostProbe.SupernetStepSeconds(supernet, train, supernetOptions.BatchSize, sampler, rng));
                 Plan.SupernetSteps = (long)(Left.TotalSeconds * _options.Shares.Supernet / Plan.SupernetStepSeconds);
             }
-            if (Plan.SupernetSteps < minimum / 2)
+            if (Plan.SupernetSteps < minimum * _options.ProbeSkipShare)
             {
                 // Too short for a supernet: no scoring probe either, every second goes to retraining.
                 Plan.SpentBeforePlanning = Elapsed;
@@ -299,11 +311,10 @@ internal sealed class BudgetClock
     /// The supernet stopped early because its first steps projected fewer than the minimum: records it, and the prior
     /// pick retrains in the time left.
     /// </summary>
-    public void SupernetAbandoned(long projectedSteps, long stepsDone, string priorPick)
+    public void SupernetAbandoned(long projectedSteps, long stepsDone)
     {
         Plan.ProjectedSupernetSteps = projectedSteps;
         Plan.SupernetStepsDone = stepsDone;
-        Plan.PriorPick = priorPick;
     }
 
     /// <summary>The retraining options that fill the time left (the step cost measured on a probe copy of the pick scales the schedule).</summary>

@@ -80,6 +80,44 @@ public class TimeBudgetTests
         if (plan.RetrainStepsDone >= 100) Assert.True(accuracy > 0.5, $"test accuracy {accuracy:P1} after {plan.RetrainStepsDone} steps");
     }
 
+    /// <summary>
+    /// The supernet starts, projects from its own first steps fewer than the minimum and stops; the fit then retrains the
+    /// prior pick in the time left and still ends within the budget. The probe is told never to skip (ProbeSkipShare 0),
+    /// and no budget reaches a minimum of long.MaxValue steps, so the stop is certain whatever the machine's speed.
+    /// </summary>
+    [Fact]
+    public void SupernetStoppedMidTrainingHandsItsTimeToThePriorPick()
+    {
+        const int seconds = 12;
+        var ml = new MLContext(seed: 0);
+        var raw = TestData.Rows(ml, 1200);
+        var key = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw);
+        var trainer = ml.MulticlassClassification.Trainers.KShotNas(new KShotNasTrainer.Options
+        {
+            Recipe =
+            {
+                TimeBudget = TimeSpan.FromSeconds(seconds), MaxFlops = 3_000_000, Method = new KShotNas.Methods.SposMethod(), ScoringImages = 200,
+                Threads = 2, MinimumSupernetSteps = long.MaxValue, ProbeSkipShare = 0,
+            },
+        });
+        var clock = Stopwatch.StartNew();
+        trainer.Fit(key.Transform(raw));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        Assert.True(elapsed <= 1.1 * seconds, $"Fit took {elapsed:F1} s of a {seconds} s budget");
+        var r = trainer.LastResult!;
+        var plan = r.Record.Plan!;
+        Assert.True(plan.SupernetStepSeconds > 0 && plan.ScoringSeconds > 0); // both probes ran: the plan was to search
+        Assert.NotNull(plan.SupernetTime);
+        Assert.True(plan.SupernetStepsDone >= 1, $"stopped after {plan.SupernetStepsDone} supernet steps");
+        Assert.True(plan.ProjectedSupernetSteps >= plan.SupernetStepsDone);
+        Assert.True(r.Record.Durations.ContainsKey("supernet"));
+        Assert.False(r.Record.Durations.ContainsKey("search"));
+        Assert.Null(r.Search);
+        Assert.Equal(plan.PriorPick, r.Architecture);
+        Assert.Contains("stopped after", plan.Describe());
+        Assert.True(plan.RetrainStepsDone >= 1);
+    }
+
     /// <summary>The probe keeps the median of its timed passes, so one pass slowed by other load does not move the plan.</summary>
     [Fact]
     public void CostProbeKeepsTheMedianPass()

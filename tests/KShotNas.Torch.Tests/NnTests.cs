@@ -1,5 +1,6 @@
 using KShotNas.Torch;
 using KShotNas.Torch.Nn;
+using KShotNas.Torch.Native;
 using static KShotNas.Torch.Tests.TestSupport;
 
 namespace KShotNas.Torch.Tests;
@@ -136,6 +137,34 @@ public class NnTests
             Close(y.Detach().To(DType.Float32).ToArray<float>(), trained.Value, 2e-4);
             Close(leaf.Grad!.To(DType.Float32).ToArray<float>(), trained.Grad, 2e-4);
         }
+    }
+
+    /// <summary>
+    /// The per-channel moments chunked scoring merges equal the mean and biased variance computed in double, far from
+    /// zero mean and on strided input; a wrong channel count or a non-float tensor is refused with a typed error.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 8, 12, 12, 0f)]
+    [InlineData(3, 5, 7, 5, 100f)]
+    [InlineData(64, 10, 1, 1, -7f)]
+    public void ChannelMomentsMatchDoubleMeanAndBiasedVariance(int n, int c, int h, int w, float offset)
+    {
+        using var scope = TensorScope.Begin();
+        TorchRuntime.ManualSeed(14);
+        var x0 = Tensor.Randn([n, c, h, w]) * 3 + offset;
+        foreach (var x in new[] { x0, x0.Narrow(3, 0, Math.Max(1, w - 1)) })
+        {
+            var (mean, var) = Functional.ChannelMoments(x);
+            var d = x.To(DType.Float64);
+            var expectedMean = d.Mean([0, 2, 3]).ToArray<double>();
+            var expectedVar = (d - d.Mean([0, 2, 3], keepDim: true)).Square().Mean([0, 2, 3]).ToArray<double>();
+            for (var ch = 0; ch < c; ch++)
+            {
+                Assert.Equal(expectedMean[ch], mean[ch], 1e-4 * (1 + Math.Abs(offset)));
+                Assert.Equal(expectedVar[ch], var[ch], 1e-3 * expectedVar[ch]);
+            }
+        }
+        Assert.Equal(NativeStatus.InvalidArgument, Assert.Throws<TorchException>(() => Functional.ChannelMoments(x0.To(DType.Float64))).Status);
     }
 
     [Theory]

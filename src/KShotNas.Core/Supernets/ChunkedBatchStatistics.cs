@@ -159,16 +159,9 @@ public sealed class ChunkedBatchStatistics : IDisposable
         var index = t_index;
         var channels = (int)x.Size(1);
         long count = x.Shape.Aggregate(1L, (a, b) => a * b) / channels;
-        float[] mean, var;
-        using (TensorScope.Begin())
-        {
-            // Two passes, both fast kernels: libtorch's Var over [0, 2, 3] took 8.5 ms on a 256 x 8 x 28 x 28 chunk where
-            // mean, subtract, square and mean take about 0.5 ms.
-            var dims = Enumerable.Range(0, x.Dim).Where(d => d != 1).Select(d => (long)d).ToArray();
-            var m = x.Mean(dims, keepDim: true);
-            mean = m.ToArray<float>();
-            var = (x - m).Square().Mean(dims).ToArray<float>(); // biased: m2 = var * count
-        }
+        // One native call (the kernel batch norm with batch statistics uses); libtorch's Var over [0, 2, 3] took 8.5 ms
+        // on a 256 x 8 x 28 x 28 chunk.
+        var (mean, var) = Functional.ChannelMoments(x); // var is biased: m2 = var * count
         if (index == 0)
         {
             _count = 0;
@@ -181,7 +174,7 @@ public sealed class ChunkedBatchStatistics : IDisposable
         {
             var delta = mean[c] - _mean[c];
             _mean[c] += delta * count / total;
-            _m2[c] += (double)var[c] * count + delta * delta * _count * count / total;
+            _m2[c] += var[c] * count + delta * delta * _count * count / total;
         }
         _count = total;
         if (index == _chunks - 1)

@@ -12,6 +12,8 @@ internal static partial class NnNative
     [LibraryImport(Lib)]
     internal static partial int kst_batch_norm(IntPtr input, IntPtr weight, IntPtr bias, IntPtr runningMean,
         IntPtr runningVar, int training, double momentum, double eps, out IntPtr result);
+    [LibraryImport(Lib)]
+    internal static unsafe partial int kst_channel_moments(IntPtr input, double* mean, double* var, long channels);
     [LibraryImport(Lib)] internal static partial int kst_linear(IntPtr input, IntPtr weight, IntPtr bias, out IntPtr result);
     [LibraryImport(Lib)]
     internal static partial int kst_pool2d(int kind, IntPtr input, long kernel, long stride, long padding,

@@ -33,6 +33,21 @@ public static class Functional
         Tensor.From(NnNative.kst_batch_norm(input.Ptr, OrNull(weight), OrNull(bias), OrNull(runningMean), OrNull(runningVar),
             training ? 1 : 0, momentum, eps, out var p), p);
 
+    /// <summary>
+    /// Per-channel mean and biased variance of a float CPU tensor [N, C, ...] over every dimension but 1, in double:
+    /// what batch norm with batch statistics normalizes with, in one native call (one chunk's share when a large batch
+    /// runs as chunks, <c>ChunkedBatchStatistics</c>).
+    /// </summary>
+    public static unsafe (double[] Mean, double[] Var) ChannelMoments(Tensor input)
+    {
+        var channels = input.Size(1);
+        var mean = new double[channels];
+        var var = new double[channels];
+        fixed (double* m = mean, v = var)
+            Status.Check(NnNative.kst_channel_moments(input.Ptr, m, v, channels));
+        return (mean, var);
+    }
+
     /// <summary>y = x W^T + b.</summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) =>
         Tensor.From(NnNative.kst_linear(input.Ptr, weight.Ptr, OrNull(bias), out var p), p);
