@@ -38,7 +38,7 @@ internal static class SupernetTrainCommand
         var trainImages = new Option<int?>("--train-images") { Description = "Use this many images of the supernet half of Fashion-MNIST (default: all 30,000)." };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0, Description = "Seed." };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount, Description = "libtorch threads." };
-        var k = new Option<int>("--k") { Description = "K-shot NAS: number of supernets mixed per path (1: one-shot). Measured here (docs/study/ranking-budget.md): never a better ranking than K = 1 at equal compute up to 50 path-epochs.", DefaultValueFactory = _ => 1 };
+        var k = new Option<int>("--k") { Description = "K-shot NAS: number of supernets mixed per path (1: one-shot). Measured here (docs/study/ranking-budget.md, 2 seeds per point): level with K = 1 at 50 path-epochs on FairNAS + CaLR + MS, 0.11 tau-b worse at 100, worse on SPOS; never better at equal compute.", DefaultValueFactory = _ => 1 };
         var warmup = new Option<double?>("--warmup-epochs") { Description = "K-shot warm-up epochs with lambda = 1/K (fractions allowed; default: the seeds' 5/120 of the epochs)." };
         var simplexPaths = new Option<int>("--simplex-paths") { Description = "K-shot m: paths per simplex-net update.", DefaultValueFactory = _ => 16 };
         var simplexGroup = new Option<int>("--simplex-group") { Description = "K-shot images per path in a simplex-net update (seeds: 64), capped at the batch size.", DefaultValueFactory = _ => 64 };
