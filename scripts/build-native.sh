@@ -17,5 +17,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root/native" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTorch_DIR="$torch_dir" >"$build.configure.log" 2>&1 \
     || { cat "$build.configure.log" >&2; exit 1; }
 fi
-cmake --build "$build" -j"$(nproc)" 2>&1 | grep -vE '^\[|^Consolidate|^-- ' || true
+# A failed compile must stop here: filtering its output through grep would hide the status and leave the old library.
+if ! cmake --build "$build" -j"$(nproc)" >"$build.log" 2>&1; then cat "$build.log" >&2; exit 1; fi
+grep -vE '^\[|^Consolidate|^-- ' "$build.log" || true
 test -f "$build/libkshotnas_torch.so" || { echo "error: native build produced no libkshotnas_torch.so" >&2; exit 1; }

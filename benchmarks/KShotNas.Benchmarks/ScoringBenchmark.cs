@@ -37,10 +37,14 @@ public static class ScoringBenchmark
         var configs = new[] { new Config("one batch, glibc (before)", false, null), new Config("one batch, cache", true, null), new Config("chunks of 256, cache (default)", true, 256),
             new Config("chunks of 512, cache", true, 512), new Config("chunks of 1024, cache", true, 1024),
             new Config("8 batches of 256 (no hand-overs)", true, null, 256) };
+        // --only a,b: just the configurations whose names contain one of these (for profiling one of them); the
+        // comparisons below need the full set.
+        if (o.Only is { } only)
+            configs = configs.Where(c => only.Split(',').Any(w => c.Name.Contains(w, StringComparison.OrdinalIgnoreCase))).ToArray();
         Console.WriteLine($"NB201 C=8 N=1, {paths.Count} paths x 2,048 images, batch statistics, {o.Threads} threads, {o.Rounds} rounds alternating");
         TorchRuntime.ConfigureCpuCache(true); // kernels timed without glibc's page faults
         var convMs = ConvRoofline(space, paths, o);
-        OtherKernels();
+        if (o.Only is null) OtherKernels();
         TorchRuntime.ConfigureCpuCache(false);
         var times = configs.ToDictionary(c => c, _ => new List<double>());
         var scores = new Dictionary<Config, double[]>();
@@ -56,7 +60,7 @@ public static class ScoringBenchmark
                                   + $"peak tensors {peak / 1048576.0,6:F0} MiB  RSS growth {rss / 1048576.0,6:F0} MiB  {faults / paths.Count,7:N0} page faults/path");
             }
         }
-        if (o.Rounds == 0) return 0;
+        if (o.Rounds == 0 || o.Only is not null) return 0;
         var before = Metrics.Median(times[configs[0]]);
         foreach (var c in configs)
             Console.WriteLine($"median {c.Name,-32} {Metrics.Median(times[c]),7:F0} ms/path  speed-up x{before / Metrics.Median(times[c]):F2}  "
@@ -107,21 +111,39 @@ public static class ScoringBenchmark
             var key = (cin, cout, k, stride, size);
             if (cache.TryGetValue(key, out var ms)) return ms;
             using var scope = TensorScope.Begin();
-            using var noGrad = NoGradScope.Begin();
-            var x = Tensor.Randn([batch, cin, size, size]);
             var w = Tensor.Randn([cout, cin, k, k]);
-            for (var i = 0; i < 3; i++) using (TensorScope.Begin()) Functional.Conv2d(x, w, null, stride, k / 2);
-            // best of 7 blocks of 5: the kernel's speed when the shared machine lets it run (a roofline, not an average)
-            ms = double.MaxValue;
-            for (var block = 0; block < 7; block++)
+            // Both layouts the shim's convolutions use, the faster one counting: NCHW (what a convolution with a gradient
+            // runs; an input that requires one selects it) and channels-last without a gradient (scoring's; the input
+            // comes out of a convolution, so it is already channels-last and nothing converts it).
+            var nchw = Tensor.Randn([batch, cin, size, size]).WithRequiresGrad();
+            Tensor channelsLast;
+            using (NoGradScope.Begin()) channelsLast = ChannelsLast(Tensor.Randn([batch, cin, size, size]));
+            double Best(Tensor x, bool grad)
             {
-                var clock = Stopwatch.StartNew();
-                for (var i = 0; i < 5; i++) using (TensorScope.Begin()) Functional.Conv2d(x, w, null, stride, k / 2);
-                ms = Math.Min(ms, clock.Elapsed.TotalMilliseconds / 5);
+                if (grad) return Time(x); // called with gradients on
+                using var noGrad = NoGradScope.Begin();
+                return Time(x);
             }
+            double Time(Tensor x)
+            {
+                for (var i = 0; i < 3; i++) using (TensorScope.Begin()) Functional.Conv2d(x, w, null, stride, k / 2);
+                // best of 7 blocks of 5: the kernel's speed when the shared machine lets it run (a roofline, not an average)
+                var best = double.MaxValue;
+                for (var block = 0; block < 7; block++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    for (var i = 0; i < 5; i++) using (TensorScope.Begin()) Functional.Conv2d(x, w, null, stride, k / 2);
+                    best = Math.Min(best, clock.Elapsed.TotalMilliseconds / 5);
+                }
+                return best;
+            }
+            var msNchw = Best(nchw, grad: true);
+            var msCl = Best(channelsLast, grad: false);
+            ms = Math.Min(msNchw, msCl);
             var outSize = size / stride;
             var flops = 2.0 * batch * cout * outSize * outSize * cin * k * k;
-            Console.WriteLine($"  conv {k}x{k} {cin}->{cout} stride {stride} on {batch}x{cin}x{size}x{size}: {ms:F2} ms, {flops / ms / 1e6:F2} GFLOP/s");
+            Console.WriteLine($"  conv {k}x{k} {cin}->{cout} stride {stride} on {batch}x{cin}x{size}x{size}: NCHW {msNchw:F2} ms, "
+                              + $"channels-last {msCl:F2} ms; best {flops / ms / 1e6:F2} GFLOP/s");
             return cache[key] = ms;
         }
         Console.WriteLine("convolution kernels alone (batch 256):");
@@ -203,17 +225,26 @@ public static class ScoringBenchmark
         return 3.0 * n * sizeof(float) / best;
     }
 
-    /// <summary>The memory-bound kernels a path runs besides convolutions, on one stage-0 chunk (256 x 8 x 28 x 28, 6.4 MiB).</summary>
+    /// <summary>
+    /// <paramref name="x"/> in the channels-last layout that convolutions without a gradient produce (the binding has no
+    /// layout call; a 1x1 convolution's output is the layout scoring's kernels see). Call with gradients off.
+    /// </summary>
+    private static Tensor ChannelsLast(Tensor x) => Functional.Conv2d(x, Tensor.Randn([x.Size(1), x.Size(1), 1, 1]), null);
+
+    /// <summary>
+    /// The memory-bound kernels a path runs besides convolutions, on one stage-0 chunk (256 x 8 x 28 x 28, 6.4 MiB) in the
+    /// channels-last layout scoring runs in.
+    /// </summary>
     private static void OtherKernels()
     {
         using var scope = TensorScope.Begin();
         using var noGrad = NoGradScope.Begin();
-        var x = Tensor.Randn([256, 8, 28, 28]);
-        var y = Tensor.Randn([256, 8, 28, 28]);
+        var x = ChannelsLast(Tensor.Randn([256, 8, 28, 28]));
+        var y = ChannelsLast(Tensor.Randn([256, 8, 28, 28]));
         var mean = Tensor.Zeros([8]);
         var var = Tensor.Ones([8]);
         var w = Tensor.Randn([8, 8, 3, 3]);
-        Console.WriteLine("other kernels on one 256 x 8 x 28 x 28 chunk (best of 7 blocks of 5):");
+        Console.WriteLine("other kernels on one 256 x 8 x 28 x 28 chunk, channels-last (best of 7 blocks of 5):");
         foreach (var (name, op) in new (string, Func<Tensor>)[]
                  {
                      ("conv 3x3 (reference)", () => Functional.Conv2d(x, w, null, 1, 1)),

@@ -1,11 +1,13 @@
-// Batch norm with the batch's own statistics when no gradient is wanted (scoring): two passes over contiguous NC(HW)
-// memory. Why: libtorch 1.13's CPU forward took 2.8 ms on a 256 x 8 x 28 x 28 chunk (60 % of a 3x3 convolution of it),
-// this 0.84 ms; a network of NAS-Bench-201 cells runs one per convolution (docs/benchmarks.md). Training keeps ATen's
-// kernels: an own forward and backward measured no faster there (benchmarks/run.sh batchnorm). Same formula as ATen;
-// results differ from its kernel by rounding.
+// Batch norm when no gradient is wanted (scoring, inference): with the batch's own statistics, two passes over contiguous
+// NC(HW) memory for the statistics and one for the normalization; with given statistics, one. Why:
+// libtorch 1.13's CPU forward took 2.8 ms on a 256 x 8 x 28 x 28 chunk (60 % of a 3x3 convolution of it), this 0.84 ms;
+// a network of NAS-Bench-201 cells runs one per convolution (docs/benchmarks.md). Training keeps ATen's kernels: an own
+// forward and backward measured no faster there (benchmarks/run.sh batchnorm). Same formula as ATen; results differ
+// from its kernel by rounding.
 #include "batch_norm.h"
 
 #include "kst_common.h"
+#include "memory_format.h"
 
 #include <ATen/Parallel.h>
 
@@ -18,15 +20,59 @@ namespace {
 constexpr int64_t kLanes = 8;    // independent float accumulators, so the compiler can vectorize the sums
 constexpr int64_t kBlock = 1024; // values summed in float before the sum moves to double
 
+// x is contiguous NC(HW), or channels-last 4-D (cl: rows of c values, n * inner of them).
 struct Layout {
   int64_t n, c, inner;
-  explicit Layout(const torch::Tensor& x) : n(x.size(0)), c(x.size(1)), inner(x.numel() / (x.size(0) * x.size(1))) {}
+  bool cl;
+  explicit Layout(const torch::Tensor& x)
+      : n(x.size(0)), c(x.size(1)), inner(x.numel() / (x.size(0) * x.size(1))), cl(kst::channels_last_4d(x)) {}
 };
 
+// channel_sums for channels-last memory: rows of c values. The flat data is read in spans of `width` values (a multiple
+// of c, at least kLanes * 8), with one float lane per position, so the inner loop vectorizes; lanes fold into channels
+// (lane k is channel k % c). Float within a block of about kBlock values per lane, double across blocks; fixed tasks
+// keep the result independent of the thread count.
+template <typename F>
+std::vector<double> channel_sums_cl(const Layout& l, const float* x, const std::vector<float>& shift, F f) {
+  const int64_t width = l.c * std::max<int64_t>(1, (kLanes * 8) / l.c);
+  const int64_t rows_per_span = width / l.c, spans = l.n * l.inner / rows_per_span;
+  const int64_t tail_rows = l.n * l.inner - spans * rows_per_span; // rows after the last whole span
+  std::vector<float> lane_shift(width);
+  for (int64_t k = 0; k < width; ++k) lane_shift[k] = shift[k % l.c];
+  const int64_t block = std::max<int64_t>(1, kBlock / 8), per_task = 64 * block; // spans
+  const int64_t tasks = (spans + per_task - 1) / per_task;
+  std::vector<double> partial((tasks + 1) * width);
+  at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> acc(width);
+    for (int64_t t = begin; t < end; ++t) {
+      double* part = partial.data() + t * width;
+      const int64_t last = std::min(spans, (t + 1) * per_task);
+      for (int64_t s0 = t * per_task; s0 < last; s0 += block) {
+        std::fill(acc.begin(), acc.end(), 0.0f);
+        const int64_t s1 = std::min(last, s0 + block);
+        for (int64_t sp = s0; sp < s1; ++sp) {
+          const float* p = x + sp * width;
+          for (int64_t k = 0; k < width; ++k) acc[k] += f(p[k] - lane_shift[k]);
+        }
+        for (int64_t k = 0; k < width; ++k) part[k] += acc[k];
+      }
+    }
+  });
+  double* tail = partial.data() + tasks * width; // the rows after the last whole span, one by one
+  for (int64_t r = spans * rows_per_span; r < spans * rows_per_span + tail_rows; ++r)
+    for (int64_t ch = 0; ch < l.c; ++ch) tail[ch] += f(x[r * l.c + ch] - shift[ch]);
+  std::vector<double> out(l.c);
+  for (int64_t t = 0; t <= tasks; ++t)
+    for (int64_t k = 0; k < width; ++k) out[k % l.c] += partial[t * width + k];
+  return out;
+}
+
 // Per channel: sum of f(x - shift[c]) over the channel's values. Float within a block of kBlock values, double across
-// blocks.
+// blocks. The sums and the squares take a pass each: one fused pass measured 1.9x slower (its two sets of lanes did
+// not vectorize as well).
 template <typename F>
 std::vector<double> channel_sums(const Layout& l, const float* x, const std::vector<float>& shift, F f) {
+  if (l.cl) return channel_sums_cl(l, x, shift, f);
   std::vector<double> out(l.c);
   at::parallel_for(0, l.c, 1, [&](int64_t begin, int64_t end) {
     for (int64_t ch = begin; ch < end; ++ch) {
@@ -55,6 +101,20 @@ std::vector<double> channel_sums(const Layout& l, const float* x, const std::vec
 // cancelling in float.
 void channel_affine(const Layout& l, const float* x, const std::vector<float>& mean, const std::vector<float>& scale,
                     const std::vector<float>& shift, float* out) {
+  if (l.cl) { // rows of c values, taken as spans of `rows` rows so that the inner loop is long and vectorizes
+    const int64_t rows = std::max<int64_t>(1, 256 / l.c), width = rows * l.c, total = l.n * l.inner;
+    std::vector<float> m(width), sc(width), sh(width);
+    for (int64_t k = 0; k < width; ++k) m[k] = mean[k % l.c], sc[k] = scale[k % l.c], sh[k] = shift[k % l.c];
+    at::parallel_for(0, (total + rows - 1) / rows, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t sp = begin; sp < end; ++sp) {
+        const int64_t len = std::min(width, (total - sp * rows) * l.c);
+        const float* px = x + sp * width;
+        float* po = out + sp * width;
+        for (int64_t k = 0; k < len; ++k) po[k] = (px[k] - m[k]) * sc[k] + sh[k];
+      }
+    });
+    return;
+  }
   at::parallel_for(0, l.n * l.c, 1, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const int64_t ch = r % l.c;
@@ -75,7 +135,7 @@ struct Statistics {
 Statistics batch_statistics(const Layout& l, const float* x, double eps) {
   // Shifted by each channel's first value, so that the variance of data far from zero does not cancel.
   std::vector<float> first(l.c);
-  for (int64_t ch = 0; ch < l.c; ++ch) first[ch] = x[ch * l.inner];
+  for (int64_t ch = 0; ch < l.c; ++ch) first[ch] = x[l.cl ? ch : ch * l.inner];
   const auto sums = channel_sums(l, x, first, [](float d) { return d; });
   const auto squares = channel_sums(l, x, first, [](float d) { return d * d; });
   const double count = static_cast<double>(l.n) * static_cast<double>(l.inner);
@@ -100,7 +160,7 @@ torch::Tensor as_tensor(const std::vector<float>& v) {
   return torch::from_blob(const_cast<float*>(v.data()), {static_cast<int64_t>(v.size())}, torch::kFloat).clone();
 }
 
-// (x - mean) * invstd * weight + bias, x contiguous.
+// (x - mean) * invstd * weight + bias, x contiguous or channels-last (the output keeps its layout).
 torch::Tensor normalize(const torch::Tensor& x, const Statistics& stats, const torch::Tensor& weight, const torch::Tensor& bias) {
   const Layout l(x);
   const auto w = values(weight, l.c, 1), b = values(bias, l.c, 0);
@@ -127,7 +187,7 @@ bool fast_batch_norm_applies(const torch::Tensor& x, const torch::Tensor& weight
 torch::Tensor fast_batch_norm(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias,
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, double momentum,
                               double eps) {
-  const auto x = input.contiguous();
+  const auto x = kst::dense(input);
   const Layout l(x);
   const auto stats = batch_statistics(l, x.data_ptr<float>(), eps);
   if (running_mean.defined()) {
@@ -141,13 +201,30 @@ torch::Tensor fast_batch_norm(const torch::Tensor& input, const torch::Tensor& w
   return normalize(x, stats, weight, bias);
 }
 
+bool given_statistics_applies(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                              const torch::Tensor& running_mean, const torch::Tensor& running_var) {
+  return running_mean.defined() && running_var.defined() && !running_mean.requires_grad() &&
+         !running_var.requires_grad() && fast_batch_norm_applies(x, weight, bias, running_mean, running_var);
+}
+
+torch::Tensor given_statistics_batch_norm(const torch::Tensor& input, const torch::Tensor& weight,
+                                          const torch::Tensor& bias, const torch::Tensor& running_mean,
+                                          const torch::Tensor& running_var, double eps) {
+  const auto x = kst::dense(input);
+  const Layout l(x);
+  const auto mean = values(running_mean, l.c, 0), var = values(running_var, l.c, 1);
+  Statistics stats{mean, std::vector<float>(l.c), {}, {}};
+  for (int64_t ch = 0; ch < l.c; ++ch) stats.invstd[ch] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var[ch]) + eps));
+  return normalize(x, stats, weight, bias);
+}
+
 void channel_moments(const torch::Tensor& input, double* mean, double* var, int64_t channels) {
   if (!input.device().is_cpu() || input.scalar_type() != torch::kFloat || input.dim() < 2 || input.numel() == 0)
     throw kst::invalid_argument("channel_moments needs a non-empty float CPU tensor of at least 2 dimensions");
   if (input.size(1) != channels)
     throw kst::invalid_argument("channel_moments: the tensor has " + std::to_string(input.size(1)) + " channels, not " +
                                 std::to_string(channels));
-  const auto x = input.contiguous();
+  const auto x = kst::dense(input);
   const auto stats = batch_statistics(Layout(x), x.data_ptr<float>(), 0);
   std::copy(stats.exact_mean.begin(), stats.exact_mean.end(), mean);
   std::copy(stats.var.begin(), stats.var.end(), var);

@@ -15,6 +15,16 @@ torch::Tensor fast_batch_norm(const torch::Tensor& x, const torch::Tensor& weigh
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, double momentum,
                               double eps);
 
+// True when given_statistics_batch_norm serves this call (evaluation mode): as fast_batch_norm_applies, with both running
+// statistics given and not requiring a gradient.
+bool given_statistics_applies(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                              const torch::Tensor& running_mean, const torch::Tensor& running_var);
+
+// (x - mean) / sqrt(var + eps) * weight + bias with the given per-channel mean and variance, one pass (chunked scoring
+// normalizes every chunk with the whole batch's statistics this way). Not differentiable.
+torch::Tensor given_statistics_batch_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                          const torch::Tensor& running_mean, const torch::Tensor& running_var, double eps);
+
 // Per-channel mean and biased variance of x over dims 0, 2, 3, ... (the statistics fast_batch_norm normalizes with), in
 // double, for merging the statistics of several chunks of one batch. Float CPU input of at least 2 dimensions.
 void channel_moments(const torch::Tensor& x, double* mean, double* var, int64_t channels);

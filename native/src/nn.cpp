@@ -2,6 +2,8 @@
 #include "kst_nn.h"
 
 #include "batch_norm.h"
+#include "memory_format.h"
+#include "pooling.h"
 
 namespace {
 const torch::Tensor kUndefined;
@@ -16,6 +18,14 @@ torch::Tensor inverse_tap_counts(int64_t h, int64_t w, const torch::TensorOption
     return c;
   };
   return torch::outer(along(h), along(w)).reciprocal_().view({1, 1, h, w});
+}
+
+// A channels-last copy of a 4-D tensor, or the tensor when it is one. contiguous(ChannelsLast) is not enough: with one
+// channel both layouts count as contiguous, it keeps NCHW strides, and the convolution's output then stays NCHW.
+torch::Tensor to_channels_last(const torch::Tensor& t) {
+  if (kst::channels_last_4d(t)) return t;
+  auto copy = torch::empty(t.sizes(), t.options().memory_format(at::MemoryFormat::ChannelsLast));
+  return copy.copy_(t);
 }
 
 // 3x3 stride-1 average pooling (padding 1) as a separable box sum: pad once, three shifted adds per axis, one multiply.
@@ -46,7 +56,15 @@ KST_API kst_status kst_conv2d(kst_tensor input, kst_tensor weight, kst_tensor bi
                               int64_t pad_h, int64_t pad_w, int64_t dilation, int64_t groups, kst_tensor* out) {
   return kst::guard([&] {
     kst::check_out(out);
-    *out = kst::wrap(torch::conv2d(kst::get(input, "input"), kst::get(weight, "weight"), optional(bias),
+    const auto& x = kst::get(input, "input");
+    const auto& w = kst::get(weight, "weight");
+    // Without a gradient, channels-last: oneDNN then skips converting the input and output to its blocked layout and
+    // back on every call (1x1 convolutions 2-3x faster, 3x3 on 8-16 channels about 20 %; docs/benchmarks.md), and the
+    // shim's own batch norm and pooling keep that layout. Training keeps NCHW, where libtorch's kernels are tuned.
+    const bool cl = x.dim() == 4 && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
+                    (!torch::GradMode::is_enabled() || !(x.requires_grad() || w.requires_grad() ||
+                                                          (bias != nullptr && bias->requires_grad())));
+    *out = kst::wrap(torch::conv2d(cl ? to_channels_last(x) : x, cl ? to_channels_last(w) : w, optional(bias),
                                    {stride_h, stride_w}, {pad_h, pad_w}, {dilation, dilation}, groups));
   });
 }
@@ -62,6 +80,10 @@ KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tenso
     const auto& x = kst::get(input, "input");
     if (training != 0 && kst::fast_batch_norm_applies(x, optional(weight), optional(bias), optional(running_mean), optional(running_var))) {
       *out = kst::wrap(kst::fast_batch_norm(x, optional(weight), optional(bias), optional(running_mean), optional(running_var), momentum, eps));
+      return;
+    }
+    if (training == 0 && kst::given_statistics_applies(x, optional(weight), optional(bias), optional(running_mean), optional(running_var))) {
+      *out = kst::wrap(kst::given_statistics_batch_norm(x, optional(weight), optional(bias), optional(running_mean), optional(running_var), eps));
       return;
     }
     *out = kst::wrap(torch::batch_norm(x, optional(weight), optional(bias),
@@ -85,18 +107,22 @@ KST_API kst_status kst_linear(kst_tensor input, kst_tensor weight, kst_tensor bi
 }
 
 // kind: 0 average (count_include_pad as given; on a 4-D floating tensor, 3x3 stride 1 padding 1 takes the box sum and
-// 2x2 stride 2 on even sides the four-tap sum),
+// 2x2 stride 2 on even sides the four-tap sum, or pooling.cpp's one-pass kernels when no gradient is wanted),
 // 1 max, 2 average through ATen's own kernel always (the reference the box sum is tested and timed against).
 KST_API kst_status kst_pool2d(int32_t kind, kst_tensor input, int64_t kernel, int64_t stride, int64_t padding,
                               int32_t count_include_pad, int32_t ceil_mode, kst_tensor* out) {
   return kst::guard([&] {
     kst::check_out(out);
     const auto& x = kst::get(input, "input");
-    if (kind == 0 && kernel == 3 && stride == 1 && padding == 1 && ceil_mode == 0 && x.dim() == 4 &&
-        x.is_floating_point())
+    const bool box = kind == 0 && kernel == 3 && stride == 1 && padding == 1 && ceil_mode == 0 && x.dim() == 4 &&
+                     x.is_floating_point();
+    const bool quad = kind == 0 && kernel == 2 && stride == 2 && padding == 0 && x.dim() == 4 &&
+                      x.is_floating_point() && x.size(2) % 2 == 0 && x.size(3) % 2 == 0;
+    if ((box || quad) && kst::direct_pooling_applies(x))  // no gradient wanted: one pass (pooling.cpp)
+      *out = kst::wrap(box ? kst::direct_avg_pool3x3(x, count_include_pad != 0) : kst::direct_avg_pool2x2(x));
+    else if (box)
       *out = kst::wrap(box_avg_pool3x3(x, count_include_pad != 0));
-    else if (kind == 0 && kernel == 2 && stride == 2 && padding == 0 && x.dim() == 4 && x.is_floating_point() &&
-             x.size(2) % 2 == 0 && x.size(3) % 2 == 0)
+    else if (quad)
       *out = kst::wrap(quad_avg_pool2x2(x));
     else if (kind == 0 || kind == 2)
       *out = kst::wrap(torch::avg_pool2d(x, {kernel, kernel}, {stride, stride}, {padding, padding}, ceil_mode != 0,

@@ -90,6 +90,11 @@ public class NnTests
         var strided = x.Narrow(3, w > 1 ? 1 : 0, Math.Max(1, w - 1));
         Close(Functional.AvgPool2dReference(strided, 3, 1, 1, countIncludePad).ToArray<float>(),
             Functional.AvgPool2d(strided, 3, 1, 1, countIncludePad).ToArray<float>(), 1e-5);
+        // Without a gradient the one-pass kernel (pooling.cpp) serves the call: the same values, strided input too.
+        using var noGrad = NoGradScope.Begin();
+        foreach (var input in new[] { x, strided })
+            Close(Functional.AvgPool2dReference(input, 3, 1, 1, countIncludePad).ToArray<float>(),
+                Functional.AvgPool2d(input, 3, 1, 1, countIncludePad).ToArray<float>(), 1e-5);
     }
 
     /// <summary>
@@ -128,6 +133,19 @@ public class NnTests
             Close(aten.Y, own.Y, 2e-4);
             Close(aten.Mean, own.Mean, 2e-4);
             Close(aten.Var, own.Var, 2e-4);
+            // Evaluation mode with given statistics (how chunked scoring normalizes): the shim's one-pass kernel in float.
+            float[] Given(DType type)
+            {
+                using var noGrad = NoGradScope.Begin();
+                var mean = Tensor.Full([c], offset).To(type);
+                var var = (Tensor.Rand([c]) + 0.5).To(type);
+                return Functional.BatchNorm(x.To(type), mean, var, weight?.To(type), bias?.To(type), training: false)
+                    .To(DType.Float32).ToArray<float>();
+            }
+            TorchRuntime.ManualSeed(15);
+            var givenAten = Given(DType.Float64);
+            TorchRuntime.ManualSeed(15);
+            Close(givenAten, Given(DType.Float32), 2e-4);
             // Training: libtorch's kernel in float, the same gradient as in double.
             var upstream = Tensor.Randn(x.Shape);
             var trained = ValueAndGradient(x, upstream, t => Functional.BatchNorm(t, null, null, weight, bias, training: true));
@@ -181,6 +199,50 @@ public class NnTests
         var aten = ValueAndGradient(x, upstream, t => Functional.AvgPool2dReference(t, 2, 2));
         Close(aten.Value, quad.Value, 1e-6);
         Close(aten.Grad, quad.Grad, 1e-6);
+        using var noGrad = NoGradScope.Begin(); // the one-pass kernel, also on a strided (channel-sliced) input
+        foreach (var input in new[] { x, x.Narrow(1, c > 1 ? 1 : 0, Math.Max(1, c - 1)) })
+            Close(Functional.AvgPool2dReference(input, 2, 2).ToArray<float>(), Functional.AvgPool2d(input, 2, 2).ToArray<float>(), 1e-6);
+    }
+
+    /// <summary>
+    /// Without a gradient, convolutions run channels-last (nn.cpp) and the shim's batch norm, moments and pooling read and
+    /// write that layout (batch_norm.cpp, pooling.cpp). Against the NCHW path (an input that requires a gradient): the
+    /// convolution's output, then every kernel on the channels-last output against the same kernel on the NCHW one,
+    /// for one input channel (both layouts count as contiguous there), channel counts that do and do not divide the
+    /// kernels' 64-value spans, strided and grouped convolutions and odd sides.
+    /// </summary>
+    [Theory]
+    [InlineData(4, 1, 8, 3, 1, 1, 28)]
+    [InlineData(3, 8, 8, 1, 1, 1, 14)]
+    [InlineData(2, 8, 16, 3, 2, 1, 9)]
+    [InlineData(3, 6, 10, 3, 1, 2, 7)]
+    [InlineData(2, 24, 24, 3, 1, 24, 5)] // depthwise
+    public void ChannelsLastWithoutGradientMatchesNchw(int n, int cin, int cout, int k, int stride, int groups, int size)
+    {
+        using var scope = TensorScope.Begin();
+        TorchRuntime.ManualSeed(16);
+        var x = Tensor.Randn([n, cin, size, size]) * 2 + 1;
+        var w = Tensor.Randn([cout, cin / groups, k, k]);
+        var nchw = Functional.Conv2d(x.Detach().WithRequiresGrad(), w, null, stride, k / 2, groups: groups).Detach();
+        using var noGrad = NoGradScope.Begin();
+        var cl = Functional.Conv2d(x, w, null, stride, k / 2, groups: groups);
+        Close(nchw.ToArray<float>(), cl.ToArray<float>(), 1e-4);
+        var mean = Tensor.Randn([cout]);
+        var var = Tensor.Rand([cout]) + 0.5;
+        foreach (var f in new Func<Tensor, Tensor>[]
+                 {
+                     t => Functional.BatchNorm(t, null, null, null, null, training: true),
+                     t => Functional.BatchNorm(t, mean, var, null, null, training: false),
+                     t => Functional.AvgPool2d(t, 3, 1, 1, countIncludePad: false),
+                     t => Functional.AvgPool2d(t, 3, 1, 1, countIncludePad: true),
+                     t => Functional.AvgPool2d(t, 2, 2),
+                     t => t.Relu() + t,
+                 })
+            Close(f(nchw).ToArray<float>(), f(cl).ToArray<float>(), 2e-4);
+        var (m1, v1) = Functional.ChannelMoments(nchw);
+        var (m2, v2) = Functional.ChannelMoments(cl);
+        Close(m1, m2, 1e-5 * (1 + m1.Max(Math.Abs)));
+        Close(v1, v2, 1e-5 * (1 + v1.Max()));
     }
 
     /// <summary>f(x) and the gradient of sum(f(x) * upstream) with respect to x.</summary>

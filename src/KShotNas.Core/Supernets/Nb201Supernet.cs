@@ -82,7 +82,7 @@ public sealed class Nb201Supernet : Supernet
         var a = Norms.Apply(Conv(x.Relu(), r.ConvA, stride: 2, padding: 1), r.NormA);
         a = Norms.Apply(Conv(a.Relu(), r.ConvB, padding: 1), r.NormB);
         var shortcut = Conv(Functional.AvgPool2d(x, 2, 2), r.Shortcut);
-        return (a + shortcut).MoveToOuterScope();
+        return a.AddInPlace(shortcut).MoveToOuterScope();
     }
 
     private Tensor Cell(Tensor input, Architecture a, CellSlots s)
@@ -94,13 +94,19 @@ public sealed class Nb201Supernet : Supernet
         for (var to = 1; to <= 3; to++)
         {
             Tensor? sum = null;
+            var owned = false; // sum is this cell's own tensor (not a node passed on by a skip edge): add in place
             for (var from = 0; from < to; from++)
             {
                 var e = Nb201Space.EdgeIndex(to, from);
                 var op = a[e];
                 if (op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3) activated[from] ??= nodes[from].Relu();
                 var y = Edge(nodes[from], activated[from], op, s, e);
-                if (y is not null) sum = sum is null ? y : sum + y;
+                if (y is null) continue;
+                // In place saves a 2,048-image tensor's allocation and one pass; the edges' backward needs none of
+                // their outputs, and autograd would refuse the modification if one did.
+                if (sum is null) (sum, owned) = (y, !ReferenceEquals(y, nodes[from]));
+                else if (owned) sum.AddInPlace(y);
+                else (sum, owned) = (sum + y, true);
             }
             nodes[to] = sum ?? Tensor.Zeros(input.Shape); // all incoming edges are 'none'
         }

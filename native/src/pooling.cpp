@@ -1,0 +1,134 @@
+// Average pooling of the two shapes the search spaces use, without autograd: one read of the input and one write of the
+// output. Why: the autograd-friendly box sum (nn.cpp) makes about seven elementwise passes (pad, shifted adds, a
+// broadcast multiply) and was 14 % of exact chunked scoring's time at one thread, behind convolutions only
+// (docs/benchmarks.md). Training keeps the box sum, which autograd differentiates.
+#include "pooling.h"
+
+#include "memory_format.h"
+
+#include <ATen/Parallel.h>
+
+#include <vector>
+
+namespace kst {
+bool direct_pooling_applies(const torch::Tensor& x) {
+  return x.device().is_cpu() && x.scalar_type() == torch::kFloat && x.dim() == 4 && x.numel() > 0 &&
+         (!torch::GradMode::is_enabled() || !x.requires_grad());
+}
+
+namespace {
+// Channels-last 3x3 pooling: each image is h rows of w * c values; a tap's neighbours are c values apart. The loops run
+// over whole rows (no per-channel inner loop), so they vectorize.
+void avg_pool3x3_cl(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w,
+                    const std::vector<float>& row_scale, const std::vector<float>& col_scale) {
+  const int64_t stride = w * c;
+  std::vector<float> col(stride); // col_scale per value of a row
+  for (int64_t j = 0; j < w; ++j) std::fill(col.begin() + j * c, col.begin() + (j + 1) * c, col_scale[j]);
+  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> sums(3 * stride);
+    auto row_sum = [&](const float* row, float* out) {
+      for (int64_t at = 0; at < stride; ++at) out[at] = row[at];
+      for (int64_t at = c; at < stride; ++at) out[at] += row[at - c];      // left neighbour
+      for (int64_t at = 0; at + c < stride; ++at) out[at] += row[at + c];  // right neighbour
+    };
+    for (int64_t img = begin; img < end; ++img) {
+      const float* image = src + img * h * stride;
+      float* out_image = dst + img * h * stride;
+      float* above = sums.data();
+      float* here = sums.data() + stride;
+      float* below = sums.data() + 2 * stride;
+      std::fill(above, above + stride, 0.0f);
+      row_sum(image, here);
+      for (int64_t i = 0; i < h; ++i) {
+        if (i + 1 < h) row_sum(image + (i + 1) * stride, below);
+        else std::fill(below, below + stride, 0.0f);
+        float* o = out_image + i * stride;
+        const float rs = row_scale[i];
+        for (int64_t at = 0; at < stride; ++at) o[at] = (above[at] + here[at] + below[at]) * (rs * col[at]);
+        float* t = above; above = here; here = below; below = t;
+      }
+    }
+  });
+}
+}  // namespace
+
+torch::Tensor direct_avg_pool3x3(const torch::Tensor& input, bool count_include_pad) {
+  const auto x = dense(input);
+  const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
+  auto y = torch::empty_like(x); // keeps a channels-last input's layout
+  // 1 / taps along each axis: the window sees 3 rows (columns) inside, 2 at an edge, 1 when the side is 1.
+  std::vector<float> row_scale(h), col_scale(w);
+  auto taps = [](int64_t i, int64_t n) { return 1 + (i > 0 ? 1 : 0) + (i + 1 < n ? 1 : 0); };
+  for (int64_t i = 0; i < h; ++i) row_scale[i] = count_include_pad ? 1.0f / 3 : 1.0f / taps(i, h);
+  for (int64_t j = 0; j < w; ++j) col_scale[j] = count_include_pad ? 1.0f / 3 : 1.0f / taps(j, w);
+  const float* src = x.data_ptr<float>();
+  float* dst = y.data_ptr<float>();
+  if (channels_last_4d(x)) {
+    avg_pool3x3_cl(src, dst, x.size(0), x.size(1), h, w, row_scale, col_scale);
+    return y;
+  }
+  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+    // Horizontal 3-sums of three consecutive rows, rolling: each input row is read once.
+    std::vector<float> sums(3 * w);
+    auto row_sum = [&](const float* row, float* out) {
+      if (w == 1) { out[0] = row[0]; return; }
+      out[0] = row[0] + row[1];
+      for (int64_t j = 1; j + 1 < w; ++j) out[j] = row[j - 1] + row[j] + row[j + 1];
+      out[w - 1] = row[w - 2] + row[w - 1];
+    };
+    for (int64_t p = begin; p < end; ++p) {
+      const float* plane = src + p * h * w;
+      float* outp = dst + p * h * w;
+      float* above = sums.data();
+      float* here = sums.data() + w;
+      float* below = sums.data() + 2 * w;
+      std::fill(above, above + w, 0.0f); // the padding row above row 0
+      row_sum(plane, here);
+      for (int64_t i = 0; i < h; ++i) {
+        if (i + 1 < h) row_sum(plane + (i + 1) * w, below);
+        else std::fill(below, below + w, 0.0f);
+        const float rs = row_scale[i];
+        float* o = outp + i * w;
+        for (int64_t j = 0; j < w; ++j) o[j] = (above[j] + here[j] + below[j]) * (rs * col_scale[j]);
+        float* t = above; above = here; here = below; below = t;
+      }
+    }
+  });
+  return y;
+}
+
+torch::Tensor direct_avg_pool2x2(const torch::Tensor& input) {
+  const auto x = dense(input);
+  const int64_t n = x.size(0), c = x.size(1), planes = n * c, h = x.size(2), w = x.size(3), oh = h / 2, ow = w / 2;
+  const bool cl = channels_last_4d(x);
+  auto y = torch::empty({n, c, oh, ow}, x.options().memory_format(cl ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous));
+  const float* src = x.data_ptr<float>();
+  float* dst = y.data_ptr<float>();
+  if (cl) { // each image: rows of w * c values
+    at::parallel_for(0, n * oh, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const int64_t img = r / oh, i = r % oh;
+        const float* r0 = src + (img * h + 2 * i) * w * c;
+        const float* r1 = r0 + w * c;
+        float* o = dst + r * ow * c;
+        for (int64_t j = 0; j < ow; ++j)
+          for (int64_t ch = 0; ch < c; ++ch) {
+            const int64_t a = 2 * j * c + ch;
+            o[j * c + ch] = 0.25f * ((r0[a] + r0[a + c]) + (r1[a] + r1[a + c]));
+          }
+      }
+    });
+    return y;
+  }
+  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p)
+      for (int64_t i = 0; i < oh; ++i) {
+        const float* r0 = src + (p * h + 2 * i) * w;
+        const float* r1 = r0 + w;
+        float* o = dst + (p * oh + i) * ow;
+        for (int64_t j = 0; j < ow; ++j) o[j] = 0.25f * ((r0[2 * j] + r0[2 * j + 1]) + (r1[2 * j] + r1[2 * j + 1]));
+      }
+  });
+  return y;
+}
+}  // namespace kst

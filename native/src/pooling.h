@@ -1,0 +1,16 @@
+// Average pooling without autograd, one pass over the input (pooling.cpp), used by kst_pool2d when no gradient is wanted.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace kst {
+// True when the direct kernels serve this call: a float CPU 4-D tensor and no gradient wanted (grad mode off, or an
+// input that does not require one).
+bool direct_pooling_applies(const torch::Tensor& x);
+
+// 3x3 stride-1 padding-1 average pooling; count_include_pad false divides by the in-image taps (9, 6 or 4).
+torch::Tensor direct_avg_pool3x3(const torch::Tensor& x, bool count_include_pad);
+
+// 2x2 stride-2 average pooling of a map with even sides.
+torch::Tensor direct_avg_pool2x2(const torch::Tensor& x);
+}  // namespace kst
