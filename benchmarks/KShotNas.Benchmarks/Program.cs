@@ -1,6 +1,6 @@
 using KShotNas.Benchmarks;
 
-// Usage: KShotNas.Benchmarks mlnet [see MlNetComparison] | cnn|supernet|scoring|batchnorm|kshot|inference|streaming|allreduce [--threads N] [--paths P] [--only NAME,...] [--batch B] [--steps S] [--warmup W] [--rounds R]
+// Usage: KShotNas.Benchmarks mlnet [see MlNetComparison] | cnn|supernet|scoring|batchnorm|kshot|inference|streaming|allreduce [--threads N] [--paths P] [--only NAME|...] [--batch B] [--steps S] [--warmup W] [--rounds R]
 if (args.Length > 0 && args[0] == "mlnet") return MlNetComparison.Run(args); // its own options (see the class)
 var options = BenchmarkOptions.Parse(args);
 return options.Mode switch

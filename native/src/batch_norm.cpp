@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -28,51 +29,60 @@ struct Layout {
       : n(x.size(0)), c(x.size(1)), inner(x.numel() / (x.size(0) * x.size(1))), cl(kst::channels_last_4d(x)) {}
 };
 
-// channel_sums for channels-last memory: rows of c values. The flat data is read in spans of `width` values (a multiple
-// of c, at least kLanes * 8), with one float lane per position, so the inner loop vectorizes; lanes fold into channels
-// (lane k is channel k % c). Float within a block of about kBlock values per lane, double across blocks; fixed tasks
-// keep the result independent of the thread count.
-template <typename F>
-std::vector<double> channel_sums_cl(const Layout& l, const float* x, const std::vector<float>& shift, F f) {
+// Per-channel sums of d and d * d (d = x - shift[c]) over channels-last memory (rows of c values), in one pass. The flat
+// data is read in spans of `width` values (a multiple of c, at least kLanes * 8), with a float lane per position, so
+// the inner loop vectorizes; lanes fold into channels (lane k is channel k % c). Float within a block of kBlock / 8
+// spans, double across blocks; fixed tasks keep the result independent of the thread count.
+std::pair<std::vector<double>, std::vector<double>> channel_sums_cl(const Layout& l, const float* x,
+                                                                    const std::vector<float>& shift) {
   const int64_t width = l.c * std::max<int64_t>(1, (kLanes * 8) / l.c);
   const int64_t rows_per_span = width / l.c, spans = l.n * l.inner / rows_per_span;
-  const int64_t tail_rows = l.n * l.inner - spans * rows_per_span; // rows after the last whole span
   std::vector<float> lane_shift(width);
   for (int64_t k = 0; k < width; ++k) lane_shift[k] = shift[k % l.c];
   const int64_t block = std::max<int64_t>(1, kBlock / 8), per_task = 64 * block; // spans
   const int64_t tasks = (spans + per_task - 1) / per_task;
-  std::vector<double> partial((tasks + 1) * width);
+  std::vector<double> partial((tasks + 1) * width), partial2((tasks + 1) * width);
   at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> acc(width);
+    std::vector<float> acc(width), acc2(width);
     for (int64_t t = begin; t < end; ++t) {
       double* part = partial.data() + t * width;
+      double* part2 = partial2.data() + t * width;
       const int64_t last = std::min(spans, (t + 1) * per_task);
       for (int64_t s0 = t * per_task; s0 < last; s0 += block) {
         std::fill(acc.begin(), acc.end(), 0.0f);
+        std::fill(acc2.begin(), acc2.end(), 0.0f);
         const int64_t s1 = std::min(last, s0 + block);
         for (int64_t sp = s0; sp < s1; ++sp) {
           const float* p = x + sp * width;
-          for (int64_t k = 0; k < width; ++k) acc[k] += f(p[k] - lane_shift[k]);
+          for (int64_t k = 0; k < width; ++k) {
+            const float d = p[k] - lane_shift[k];
+            acc[k] += d;
+            acc2[k] += d * d;
+          }
         }
-        for (int64_t k = 0; k < width; ++k) part[k] += acc[k];
+        for (int64_t k = 0; k < width; ++k) part[k] += acc[k], part2[k] += acc2[k];
       }
     }
   });
-  double* tail = partial.data() + tasks * width; // the rows after the last whole span, one by one
-  for (int64_t r = spans * rows_per_span; r < spans * rows_per_span + tail_rows; ++r)
-    for (int64_t ch = 0; ch < l.c; ++ch) tail[ch] += f(x[r * l.c + ch] - shift[ch]);
-  std::vector<double> out(l.c);
+  // The rows after the last whole span, one by one.
+  double* tail = partial.data() + tasks * width;
+  double* tail2 = partial2.data() + tasks * width;
+  for (int64_t r = spans * rows_per_span; r < l.n * l.inner; ++r)
+    for (int64_t ch = 0; ch < l.c; ++ch) {
+      const double d = x[r * l.c + ch] - shift[ch];
+      tail[ch] += d, tail2[ch] += d * d;
+    }
+  std::vector<double> sums(l.c), squares(l.c);
   for (int64_t t = 0; t <= tasks; ++t)
-    for (int64_t k = 0; k < width; ++k) out[k % l.c] += partial[t * width + k];
-  return out;
+    for (int64_t k = 0; k < width; ++k) sums[k % l.c] += partial[t * width + k], squares[k % l.c] += partial2[t * width + k];
+  return {sums, squares};
 }
 
-// Per channel: sum of f(x - shift[c]) over the channel's values. Float within a block of kBlock values, double across
-// blocks. The sums and the squares take a pass each: one fused pass measured 1.9x slower (its two sets of lanes did
-// not vectorize as well).
+// Per channel (NC(HW) memory): sum of f(x - shift[c]) over the channel's values. Float within a block of kBlock values,
+// double across blocks. The sums and the squares take a pass each: one fused pass measured 1.9x slower here (its two
+// sets of lanes did not vectorize as well); channels-last memory fuses them (channel_sums_cl).
 template <typename F>
 std::vector<double> channel_sums(const Layout& l, const float* x, const std::vector<float>& shift, F f) {
-  if (l.cl) return channel_sums_cl(l, x, shift, f);
   std::vector<double> out(l.c);
   at::parallel_for(0, l.c, 1, [&](int64_t begin, int64_t end) {
     for (int64_t ch = begin; ch < end; ++ch) {
@@ -136,8 +146,9 @@ Statistics batch_statistics(const Layout& l, const float* x, double eps) {
   // Shifted by each channel's first value, so that the variance of data far from zero does not cancel.
   std::vector<float> first(l.c);
   for (int64_t ch = 0; ch < l.c; ++ch) first[ch] = x[l.cl ? ch : ch * l.inner];
-  const auto sums = channel_sums(l, x, first, [](float d) { return d; });
-  const auto squares = channel_sums(l, x, first, [](float d) { return d * d; });
+  const auto [sums, squares] = l.cl ? channel_sums_cl(l, x, first)
+                                    : std::make_pair(channel_sums(l, x, first, [](float d) { return d; }),
+                                                     channel_sums(l, x, first, [](float d) { return d * d; }));
   const double count = static_cast<double>(l.n) * static_cast<double>(l.inner);
   Statistics s{std::vector<float>(l.c), std::vector<float>(l.c), std::vector<double>(l.c), std::vector<double>(l.c)};
   for (int64_t ch = 0; ch < l.c; ++ch) {

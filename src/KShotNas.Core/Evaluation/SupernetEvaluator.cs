@@ -24,12 +24,13 @@ public sealed class SupernetEvaluatorOptions
     /// </summary>
     public bool CpuCache { get; set; } = true;
     /// <summary>
-    /// Compute each evaluation batch in chunks of this many images (null or at least the batch size: one forward).
-    /// Batch statistics stay those of the whole evaluation batch (<see cref="ChunkedBatchStatistics"/>), so scores equal
-    /// one-batch scores up to float rounding; 256 keeps activations small (6.4 MiB instead of 51 MiB per tensor on
-    /// NB201 C=8 28x28), which made scoring 2,048-image batches several times faster and its memory smaller.
+    /// Compute each evaluation batch in chunks of this many images (null, the default, or at least the batch size: one
+    /// forward). Batch statistics stay those of the whole evaluation batch (<see cref="ChunkedBatchStatistics"/>), so
+    /// scores equal one-batch scores. Chunks of 256 were the default while each 51 MiB activation of a 2,048-image batch
+    /// was a fresh mapping; with the caching allocator and channels-last kernels one forward is as fast at one thread
+    /// and 1.6x faster at two, with 490 against 447 MiB of tensors at the peak (docs/benchmarks.md).
     /// </summary>
-    public int? ChunkSize { get; set; } = 256;
+    public int? ChunkSize { get; set; }
 }
 
 /// <summary>Progress of batched scoring.</summary>

@@ -9,8 +9,8 @@ namespace KShotNas.Supernets;
 /// thread, in lockstep and one at a time (a baton passed 0, 1, ..., n-1, 0, ...): at every batch-norm site a chunk
 /// contributes its per-channel count, mean and biased variance, hands the baton on and waits; the last chunk combines
 /// them (Chan et al.'s parallel formula, in double) into the batch's mean and variance; then every chunk normalizes
-/// with them (libtorch's batch norm in evaluation mode, same formula as its training mode: (x - mean) / sqrt(var + eps))
-/// and runs on to the next site. Only one chunk computes at a time, so libtorch's thread setting holds, and each
+/// with them (batch norm with given statistics, the shim's one-pass kernel, same formula as training mode: (x - mean) /
+/// sqrt(var + eps)) and runs on to the next site. Only one chunk computes at a time, so libtorch's thread setting holds, and each
 /// chunk's activations (256 images of 28x28x8 are 6.4 MiB) stay small enough to be reused by the allocator and the cache,
 /// where one 2,048-image batch makes every activation a fresh 51 MiB mapping.
 /// <see cref="NormSites"/> routes batch-statistics normalization here while a chunk runs (<see cref="Current"/>).
