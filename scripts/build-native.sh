@@ -18,6 +18,6 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     || { cat "$build.configure.log" >&2; exit 1; }
 fi
 # A failed compile must stop here: filtering its output through grep would hide the status and leave the old library.
-if ! cmake --build "$build" -j"$(nproc)" >"$build.log" 2>&1; then cat "$build.log" >&2; exit 1; fi
-grep -vE '^\[|^Consolidate|^-- ' "$build.log" || true
+if ! cmake --build "$build" -j"$(nproc)" >"$build/build.log" 2>&1; then cat "$build/build.log" >&2; exit 1; fi
+grep -vE '^\[|^Consolidate|^-- ' "$build/build.log" || true
 test -f "$build/libkshotnas_torch.so" || { echo "error: native build produced no libkshotnas_torch.so" >&2; exit 1; }

@@ -10,9 +10,9 @@ namespace KShotNas.Supernets;
 /// contributes its per-channel count, mean and biased variance, hands the baton on and waits; the last chunk combines
 /// them (Chan et al.'s parallel formula, in double) into the batch's mean and variance; then every chunk normalizes
 /// with them (batch norm with given statistics, the shim's one-pass kernel, same formula as training mode: (x - mean) /
-/// sqrt(var + eps)) and runs on to the next site. Only one chunk computes at a time, so libtorch's thread setting holds, and each
-/// chunk's activations (256 images of 28x28x8 are 6.4 MiB) stay small enough to be reused by the allocator and the cache,
-/// where one 2,048-image batch makes every activation a fresh 51 MiB mapping.
+/// sqrt(var + eps)) and runs on to the next site. Only one chunk computes at a time, so libtorch's thread setting holds.
+/// Chunks keep each activation small (256 images of 28x28x8 are 6.4 MiB); they were the evaluator's default until the
+/// caching allocator and channels-last kernels made one 2,048-image forward as fast (docs/benchmarks.md).
 /// <see cref="NormSites"/> routes batch-statistics normalization here while a chunk runs (<see cref="Current"/>).
 /// </summary>
 public sealed class ChunkedBatchStatistics : IDisposable
