@@ -17,9 +17,10 @@ bool direct_pooling_applies(const torch::Tensor& x) {
 }
 
 namespace {
-// Channels-last 3x3 pooling: each image is h rows of w * c values; a tap's neighbours are c values apart. The loops run
-// over whole rows (no per-channel inner loop), so they vectorize.
-void avg_pool3x3_cl(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w,
+// 3x3 pooling of n images of h rows of w * c values each (channels-last; NCHW planes are c = 1): a tap's neighbours are c
+// values apart. Horizontal 3-sums of three consecutive rows roll, so each input row is read once; the loops run over
+// whole rows (no per-channel inner loop), so they vectorize.
+void avg_pool3x3_rows(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w,
                     const std::vector<float>& row_scale, const std::vector<float>& col_scale) {
   const int64_t stride = w * c;
   std::vector<float> col(stride); // col_scale per value of a row
@@ -63,37 +64,9 @@ torch::Tensor direct_avg_pool3x3(const torch::Tensor& input, bool count_include_
   for (int64_t j = 0; j < w; ++j) col_scale[j] = count_include_pad ? 1.0f / 3 : 1.0f / taps(j, w);
   const float* src = x.data_ptr<float>();
   float* dst = y.data_ptr<float>();
-  if (channels_last_4d(x)) {
-    avg_pool3x3_cl(src, dst, x.size(0), x.size(1), h, w, row_scale, col_scale);
-    return y;
-  }
-  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
-    // Horizontal 3-sums of three consecutive rows, rolling: each input row is read once.
-    std::vector<float> sums(3 * w);
-    auto row_sum = [&](const float* row, float* out) {
-      if (w == 1) { out[0] = row[0]; return; }
-      out[0] = row[0] + row[1];
-      for (int64_t j = 1; j + 1 < w; ++j) out[j] = row[j - 1] + row[j] + row[j + 1];
-      out[w - 1] = row[w - 2] + row[w - 1];
-    };
-    for (int64_t p = begin; p < end; ++p) {
-      const float* plane = src + p * h * w;
-      float* outp = dst + p * h * w;
-      float* above = sums.data();
-      float* here = sums.data() + w;
-      float* below = sums.data() + 2 * w;
-      std::fill(above, above + w, 0.0f); // the padding row above row 0
-      row_sum(plane, here);
-      for (int64_t i = 0; i < h; ++i) {
-        if (i + 1 < h) row_sum(plane + (i + 1) * w, below);
-        else std::fill(below, below + w, 0.0f);
-        const float rs = row_scale[i];
-        float* o = outp + i * w;
-        for (int64_t j = 0; j < w; ++j) o[j] = (above[j] + here[j] + below[j]) * (rs * col_scale[j]);
-        float* t = above; above = here; here = below; below = t;
-      }
-    }
-  });
+  // Channels-last: images of h rows of w * c values. NCHW: planes of h rows of w values, the same with one channel.
+  if (channels_last_4d(x)) avg_pool3x3_rows(src, dst, x.size(0), x.size(1), h, w, row_scale, col_scale);
+  else avg_pool3x3_rows(src, dst, planes, 1, h, w, row_scale, col_scale);
   return y;
 }
 
