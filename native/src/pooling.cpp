@@ -21,7 +21,7 @@ namespace {
 // values apart. Horizontal 3-sums of three consecutive rows roll, so each input row is read once; the loops run over
 // whole rows (no per-channel inner loop), so they vectorize.
 void avg_pool3x3_rows(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w,
-                    const std::vector<float>& row_scale, const std::vector<float>& col_scale) {
+                      const std::vector<float>& row_scale, const std::vector<float>& col_scale) {
   const int64_t stride = w * c;
   std::vector<float> col(stride); // col_scale per value of a row
   for (int64_t j = 0; j < w; ++j) std::fill(col.begin() + j * c, col.begin() + (j + 1) * c, col_scale[j]);
@@ -72,35 +72,25 @@ torch::Tensor direct_avg_pool3x3(const torch::Tensor& input, bool count_include_
 
 torch::Tensor direct_avg_pool2x2(const torch::Tensor& input) {
   const auto x = dense(input);
-  const int64_t n = x.size(0), c = x.size(1), planes = n * c, h = x.size(2), w = x.size(3), oh = h / 2, ow = w / 2;
   const bool cl = channels_last_4d(x);
+  const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3), oh = h / 2, ow = w / 2;
   auto y = torch::empty({n, c, oh, ow}, x.options().memory_format(cl ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous));
+  // Images of rows of w * k values, k = c channels-last; NCHW planes are the same with k = 1.
+  const int64_t images = cl ? n : n * c, k = cl ? c : 1;
   const float* src = x.data_ptr<float>();
   float* dst = y.data_ptr<float>();
-  if (cl) { // each image: rows of w * c values
-    at::parallel_for(0, n * oh, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) {
-        const int64_t img = r / oh, i = r % oh;
-        const float* r0 = src + (img * h + 2 * i) * w * c;
-        const float* r1 = r0 + w * c;
-        float* o = dst + r * ow * c;
-        for (int64_t j = 0; j < ow; ++j)
-          for (int64_t ch = 0; ch < c; ++ch) {
-            const int64_t a = 2 * j * c + ch;
-            o[j * c + ch] = 0.25f * ((r0[a] + r0[a + c]) + (r1[a] + r1[a + c]));
-          }
-      }
-    });
-    return y;
-  }
-  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p)
-      for (int64_t i = 0; i < oh; ++i) {
-        const float* r0 = src + (p * h + 2 * i) * w;
-        const float* r1 = r0 + w;
-        float* o = dst + (p * oh + i) * ow;
-        for (int64_t j = 0; j < ow; ++j) o[j] = 0.25f * ((r0[2 * j] + r0[2 * j + 1]) + (r1[2 * j] + r1[2 * j + 1]));
-      }
+  at::parallel_for(0, images * oh, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t img = r / oh, i = r % oh;
+      const float* r0 = src + (img * h + 2 * i) * w * k;
+      const float* r1 = r0 + w * k;
+      float* o = dst + r * ow * k;
+      for (int64_t j = 0; j < ow; ++j)
+        for (int64_t ch = 0; ch < k; ++ch) {
+          const int64_t a = 2 * j * k + ch;
+          o[j * k + ch] = 0.25f * ((r0[a] + r0[a + k]) + (r1[a] + r1[a + k]));
+        }
+    }
   });
   return y;
 }
