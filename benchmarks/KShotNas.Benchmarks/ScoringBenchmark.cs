@@ -44,7 +44,7 @@ public static class ScoringBenchmark
         Console.WriteLine($"NB201 C=8 N=1, {paths.Count} paths x 2,048 images, batch statistics, {o.Threads} threads, {o.Rounds} rounds alternating");
         TorchRuntime.ConfigureCpuCache(true); // kernels timed without glibc's page faults
         var convMs = ConvRoofline(space, paths, o);
-        if (o.Only is null) OtherKernels();
+        if (o.Only is null || o.Only.Contains("kernels", StringComparison.OrdinalIgnoreCase)) OtherKernels();
         TorchRuntime.ConfigureCpuCache(false);
         var times = configs.ToDictionary(c => c, _ => new List<double>());
         var scores = new Dictionary<Config, double[]>();
@@ -256,10 +256,12 @@ public static class ScoringBenchmark
                      ("add", () => x + y),
                      ("batch norm, batch statistics", () => Functional.BatchNorm(x, null, null, null, null, training: true)),
                      ("batch norm, given statistics", () => Functional.BatchNorm(x, mean, var, null, null, training: false)),
+                     ("batch norm added into a sum (x + bn(y))", () => Functional.BatchNormInto(y, null, null, null, null, training: true, x, accumulate: true)),
                      ("per-channel mean", () => x.Mean([0, 2, 3])),
                      ("per-channel var", () => x.Var([0, 2, 3])),
                      ("avg pool 3x3 stride 1 (libtorch)", () => Functional.AvgPool2dReference(x, 3, 1, 1, countIncludePad: false)),
                      ("avg pool 3x3 stride 1 (box sum)", () => Functional.AvgPool2d(x, 3, 1, 1, countIncludePad: false)),
+                     ("avg pool 3x3 added into a sum", () => Functional.AvgPool2dAddTo(y, x, 3, 1, 1, countIncludePad: false)),
                      ("avg pool 2x2 stride 2 (libtorch)", () => Functional.AvgPool2dReference(x, 2, 2)),
                      ("avg pool 2x2 stride 2 (four taps)", () => Functional.AvgPool2d(x, 2, 2)),
                  })

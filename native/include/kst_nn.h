@@ -14,6 +14,12 @@ KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tenso
                                   kst_tensor running_var, int32_t training, double momentum, double eps,
                                   kst_tensor* out);
 
+// target = batch_norm(input) (accumulate 0; target may be input itself) or target += batch_norm(input) (accumulate 1),
+// arguments as kst_batch_norm. Without a gradient one pass writes target; otherwise ATen's batch norm, then copy_/add_.
+KST_API kst_status kst_batch_norm_into(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor running_mean,
+                                       kst_tensor running_var, int32_t training, double momentum, double eps,
+                                       kst_tensor target, int32_t accumulate);
+
 // Per-channel mean and biased variance over dims 0, 2, 3, ... of a float CPU tensor [N, C, ...] into mean[C] and var[C]
 // (double): one chunk's share of a batch's statistics when a large batch runs as chunks.
 KST_API kst_status kst_channel_moments(kst_tensor input, double* mean, double* var, int64_t channels);
@@ -23,6 +29,11 @@ KST_API kst_status kst_linear(kst_tensor input, kst_tensor weight, kst_tensor bi
 // kind: 0 average (count_include_pad as given), 1 max, 2 average through ATen's own kernel (see nn.cpp).
 KST_API kst_status kst_pool2d(int32_t kind, kst_tensor input, int64_t kernel, int64_t stride, int64_t padding,
                               int32_t count_include_pad, int32_t ceil_mode, kst_tensor* out);
+
+// target += average pooling of input (arguments as kst_pool2d's kind 0, no ceil mode). Without a gradient, 3x3 stride 1
+// padding 1 pooling is added in the pass that computes it; otherwise kst_pool2d's result is added in place.
+KST_API kst_status kst_avg_pool2d_add_(kst_tensor target, kst_tensor input, int64_t kernel, int64_t stride,
+                                       int64_t padding, int32_t count_include_pad);
 
 KST_API kst_status kst_adaptive_avg_pool2d(kst_tensor input, int64_t out_h, int64_t out_w, kst_tensor* out);
 

@@ -9,6 +9,7 @@
 
 #include "kst_common.h"
 #include "memory_format.h"
+#include "vector_clones.h"
 
 #include <ATen/Parallel.h>
 
@@ -29,6 +30,16 @@ struct Layout {
   explicit Layout(const torch::Tensor& x)
       : n(x.size(0)), c(x.size(1)), inner(x.numel() / (x.size(0) * x.size(1))), cl(kst::channels_last_4d(x)) {}
 };
+
+// acc[k] += d and acc2[k] += d * d, d = p[k] - shift[k], over `spans` consecutive spans of `width` values.
+KST_VECTOR_CLONES void span_sums(const float* p, int64_t spans, int64_t width, const float* shift, float* acc, float* acc2) {
+  for (int64_t sp = 0; sp < spans; ++sp, p += width)
+    for (int64_t k = 0; k < width; ++k) {
+      const float d = p[k] - shift[k];
+      acc[k] += d;
+      acc2[k] += d * d;
+    }
+}
 
 // Per-channel sums of d and d * d (d = x - shift[c]) over channels-last memory (rows of c values), in one pass. The flat
 // data is read in spans of `width` values (a multiple of c, at least kLanes * 8), with a float lane per position, so
@@ -52,15 +63,7 @@ std::pair<std::vector<double>, std::vector<double>> channel_sums_cl(const Layout
       for (int64_t s0 = t * per_task; s0 < last; s0 += block) {
         std::fill(acc.begin(), acc.end(), 0.0f);
         std::fill(acc2.begin(), acc2.end(), 0.0f);
-        const int64_t s1 = std::min(last, s0 + block);
-        for (int64_t sp = s0; sp < s1; ++sp) {
-          const float* p = x + sp * width;
-          for (int64_t k = 0; k < width; ++k) {
-            const float d = p[k] - lane_shift[k];
-            acc[k] += d;
-            acc2[k] += d * d;
-          }
-        }
+        span_sums(x + s0 * width, std::min(last, s0 + block) - s0, width, lane_shift.data(), acc.data(), acc2.data());
         for (int64_t k = 0; k < width; ++k) part[k] += acc[k], part2[k] += acc2[k];
       }
     }
@@ -79,11 +82,22 @@ std::pair<std::vector<double>, std::vector<double>> channel_sums_cl(const Layout
   return {sums, squares};
 }
 
-// Per channel (NC(HW) memory): sum of f(x - shift[c]) over the channel's values. Float within a block of kBlock values,
-// double across blocks. The sums and the squares take a pass each: one fused pass measured 1.9x slower here (its two
-// sets of lanes did not vectorize as well); channels-last memory fuses them (channel_sums_cl).
-template <typename F>
-std::vector<double> channel_sums(const Layout& l, const float* x, const std::vector<float>& shift, F f) {
+// acc[j % kLanes] += d (or d * d when squares), d = p[j] - s, for j < len (the tail goes to lane 0).
+KST_VECTOR_CLONES void lane_sums(const float* p, int64_t len, float s, bool squares, float* acc) {
+  int64_t j = 0;
+  if (squares)
+    for (; j + kLanes <= len; j += kLanes)
+      for (int64_t k = 0; k < kLanes; ++k) acc[k] += (p[j + k] - s) * (p[j + k] - s);
+  else
+    for (; j + kLanes <= len; j += kLanes)
+      for (int64_t k = 0; k < kLanes; ++k) acc[k] += p[j + k] - s;
+  for (; j < len; ++j) acc[0] += squares ? (p[j] - s) * (p[j] - s) : p[j] - s;
+}
+
+// Per channel (NC(HW) memory): sum of (x - shift[c]), or of its square, over the channel's values. Float within a block
+// of kBlock values, double across blocks. The sums and the squares take a pass each: one fused pass measured 1.9x
+// slower here (its two sets of lanes did not vectorize as well); channels-last memory fuses them (channel_sums_cl).
+std::vector<double> channel_sums(const Layout& l, const float* x, const std::vector<float>& shift, bool squares) {
   std::vector<double> out(l.c);
   at::parallel_for(0, l.c, 1, [&](int64_t begin, int64_t end) {
     for (int64_t ch = begin; ch < end; ++ch) {
@@ -93,12 +107,8 @@ std::vector<double> channel_sums(const Layout& l, const float* x, const std::vec
         const float* row = x + (i * l.c + ch) * l.inner;
         for (int64_t blk = 0; blk < l.inner; blk += kBlock) {
           const int64_t len = std::min(kBlock, l.inner - blk);
-          const float* p = row + blk;
           float acc[kLanes] = {};
-          int64_t j = 0;
-          for (; j + kLanes <= len; j += kLanes)
-            for (int64_t k = 0; k < kLanes; ++k) acc[k] += f(p[j + k] - s);
-          for (; j < len; ++j) acc[0] += f(p[j] - s);
+          lane_sums(row + blk, len, s, squares, acc);
           for (int64_t k = 0; k < kLanes; ++k) total += acc[k];
         }
       }
@@ -108,10 +118,23 @@ std::vector<double> channel_sums(const Layout& l, const float* x, const std::vec
   return out;
 }
 
-// out = (x - mean[c]) * scale[c] + shift[c] over every value; subtracting before scaling keeps data far from zero from
-// cancelling in float.
+// po[k] (= or +=) (px[k] - m[k]) * sc[k] + sh[k] for k < len (po may be px).
+KST_VECTOR_CLONES void affine(const float* px, float* po, int64_t len, const float* m, const float* sc, const float* sh,
+                              bool accumulate) {
+  if (accumulate) for (int64_t k = 0; k < len; ++k) po[k] += (px[k] - m[k]) * sc[k] + sh[k];
+  else for (int64_t k = 0; k < len; ++k) po[k] = (px[k] - m[k]) * sc[k] + sh[k];
+}
+
+// The same with one channel's m, s, t for the whole row.
+KST_VECTOR_CLONES void affine_row(const float* px, float* po, int64_t len, float m, float s, float t, bool accumulate) {
+  if (accumulate) for (int64_t j = 0; j < len; ++j) po[j] += (px[j] - m) * s + t;
+  else for (int64_t j = 0; j < len; ++j) po[j] = (px[j] - m) * s + t;
+}
+
+// out = (x - mean[c]) * scale[c] + shift[c] over every value, or out += that when accumulating (out may be x); subtracting
+// before scaling keeps data far from zero from cancelling in float.
 void channel_affine(const Layout& l, const float* x, const std::vector<float>& mean, const std::vector<float>& scale,
-                    const std::vector<float>& shift, float* out) {
+                    const std::vector<float>& shift, float* out, bool accumulate) {
   if (l.cl) { // rows of c values, taken as spans of `rows` rows so that the inner loop is long and vectorizes
     const int64_t rows = std::max<int64_t>(1, 256 / l.c), width = rows * l.c, total = l.n * l.inner;
     std::vector<float> m(width), sc(width), sh(width);
@@ -119,9 +142,7 @@ void channel_affine(const Layout& l, const float* x, const std::vector<float>& m
     at::parallel_for(0, (total + rows - 1) / rows, 16, [&](int64_t begin, int64_t end) {
       for (int64_t sp = begin; sp < end; ++sp) {
         const int64_t len = std::min(width, (total - sp * rows) * l.c);
-        const float* px = x + sp * width;
-        float* po = out + sp * width;
-        for (int64_t k = 0; k < len; ++k) po[k] = (px[k] - m[k]) * sc[k] + sh[k];
+        affine(x + sp * width, out + sp * width, len, m.data(), sc.data(), sh.data(), accumulate);
       }
     });
     return;
@@ -129,10 +150,7 @@ void channel_affine(const Layout& l, const float* x, const std::vector<float>& m
   at::parallel_for(0, l.n * l.c, 1, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const int64_t ch = r % l.c;
-      const float m = mean[ch], s = scale[ch], t = shift[ch];
-      const float* px = x + r * l.inner;
-      float* po = out + r * l.inner;
-      for (int64_t j = 0; j < l.inner; ++j) po[j] = (px[j] - m) * s + t;
+      affine_row(x + r * l.inner, out + r * l.inner, l.inner, mean[ch], scale[ch], shift[ch], accumulate);
     }
   });
 }
@@ -148,8 +166,7 @@ Statistics batch_statistics(const Layout& l, const float* x, double eps) {
   std::vector<float> first(l.c);
   for (int64_t ch = 0; ch < l.c; ++ch) first[ch] = x[l.cl ? ch : ch * l.inner];
   const auto [sums, squares] = l.cl ? channel_sums_cl(l, x, first)
-                                    : std::make_pair(channel_sums(l, x, first, [](float d) { return d; }),
-                                                     channel_sums(l, x, first, [](float d) { return d * d; }));
+                                    : std::make_pair(channel_sums(l, x, first, false), channel_sums(l, x, first, true));
   const double count = static_cast<double>(l.n) * static_cast<double>(l.inner);
   Statistics s{std::vector<float>(l.c), std::vector<float>(l.c), std::vector<double>(l.c), std::vector<double>(l.c)};
   for (int64_t ch = 0; ch < l.c; ++ch) {
@@ -172,15 +189,38 @@ torch::Tensor as_tensor(const std::vector<float>& v) {
   return torch::from_blob(const_cast<float*>(v.data()), {static_cast<int64_t>(v.size())}, torch::kFloat).clone();
 }
 
-// (x - mean) * invstd * weight + bias, x contiguous or channels-last (the output keeps its layout).
-torch::Tensor normalize(const torch::Tensor& x, const Statistics& stats, const torch::Tensor& weight, const torch::Tensor& bias) {
+// target (= or +=) (x - mean) * invstd * weight + bias; x contiguous or channels-last, target dense in x's layout (it may
+// be x itself).
+void normalize_into(const torch::Tensor& x, const Statistics& stats, const torch::Tensor& weight, const torch::Tensor& bias,
+                    const torch::Tensor& target, bool accumulate) {
   const Layout l(x);
   const auto w = values(weight, l.c, 1), b = values(bias, l.c, 0);
   std::vector<float> scale(l.c);
   for (int64_t ch = 0; ch < l.c; ++ch) scale[ch] = stats.invstd[ch] * w[ch];
-  auto y = torch::empty_like(x);
-  channel_affine(l, x.data_ptr<float>(), stats.mean, scale, b, y.data_ptr<float>());
-  return y;
+  channel_affine(l, x.data_ptr<float>(), stats.mean, scale, b, target.data_ptr<float>(), accumulate);
+}
+
+// The batch's statistics of x (dense), moving the running statistics (when given) as ATen does.
+Statistics batch_statistics_updating(const torch::Tensor& x, const torch::Tensor& running_mean,
+                                     const torch::Tensor& running_var, double momentum, double eps) {
+  const Layout l(x);
+  auto stats = batch_statistics(l, x.data_ptr<float>(), eps);
+  if (running_mean.defined()) {
+    torch::NoGradGuard no_grad;
+    const double count = static_cast<double>(l.n) * static_cast<double>(l.inner);
+    std::vector<float> unbiased(l.c);
+    for (int64_t ch = 0; ch < l.c; ++ch) unbiased[ch] = static_cast<float>(stats.var[ch] * count / std::max(1.0, count - 1));
+    running_mean.mul_(1 - momentum).add_(as_tensor(stats.mean), momentum);
+    running_var.mul_(1 - momentum).add_(as_tensor(unbiased), momentum);
+  }
+  return stats;
+}
+
+Statistics given_statistics(const torch::Tensor& running_mean, const torch::Tensor& running_var, int64_t c, double eps) {
+  const auto mean = values(running_mean, c, 0), var = values(running_var, c, 1);
+  Statistics stats{mean, std::vector<float>(c), {}, {}};
+  for (int64_t ch = 0; ch < c; ++ch) stats.invstd[ch] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var[ch]) + eps));
+  return stats;
 }
 }  // namespace
 
@@ -200,17 +240,9 @@ torch::Tensor fast_batch_norm(const torch::Tensor& input, const torch::Tensor& w
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, double momentum,
                               double eps) {
   const auto x = kst::dense(input);
-  const Layout l(x);
-  const auto stats = batch_statistics(l, x.data_ptr<float>(), eps);
-  if (running_mean.defined()) {
-    torch::NoGradGuard no_grad;
-    const double count = static_cast<double>(l.n) * static_cast<double>(l.inner);
-    std::vector<float> unbiased(l.c);
-    for (int64_t ch = 0; ch < l.c; ++ch) unbiased[ch] = static_cast<float>(stats.var[ch] * count / std::max(1.0, count - 1));
-    running_mean.mul_(1 - momentum).add_(as_tensor(stats.mean), momentum);
-    running_var.mul_(1 - momentum).add_(as_tensor(unbiased), momentum);
-  }
-  return normalize(x, stats, weight, bias);
+  auto y = torch::empty_like(x); // keeps a channels-last input's layout
+  normalize_into(x, batch_statistics_updating(x, running_mean, running_var, momentum, eps), weight, bias, y, false);
+  return y;
 }
 
 bool given_statistics_applies(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
@@ -223,11 +255,20 @@ torch::Tensor given_statistics_batch_norm(const torch::Tensor& input, const torc
                                           const torch::Tensor& bias, const torch::Tensor& running_mean,
                                           const torch::Tensor& running_var, double eps) {
   const auto x = kst::dense(input);
-  const Layout l(x);
-  const auto mean = values(running_mean, l.c, 0), var = values(running_var, l.c, 1);
-  Statistics stats{mean, std::vector<float>(l.c), {}, {}};
-  for (int64_t ch = 0; ch < l.c; ++ch) stats.invstd[ch] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var[ch]) + eps));
-  return normalize(x, stats, weight, bias);
+  auto y = torch::empty_like(x);
+  normalize_into(x, given_statistics(running_mean, running_var, x.size(1), eps), weight, bias, y, false);
+  return y;
+}
+
+bool batch_norm_into_applies(const torch::Tensor& x, const torch::Tensor& target) { return direct_target(x, target); }
+
+void batch_norm_into(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias,
+                     const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training, double momentum,
+                     double eps, const torch::Tensor& target, bool accumulate) {
+  const auto x = kst::dense(input);
+  const auto stats = training ? batch_statistics_updating(x, running_mean, running_var, momentum, eps)
+                              : given_statistics(running_mean, running_var, x.size(1), eps);
+  normalize_into(x, stats, weight, bias, target, accumulate);
 }
 
 void channel_moments(const torch::Tensor& input, double* mean, double* var, int64_t channels) {

@@ -69,26 +69,53 @@ KST_API kst_status kst_conv2d(kst_tensor input, kst_tensor weight, kst_tensor bi
   });
 }
 
+namespace {
+void check_batch_norm(int32_t training, kst_tensor running_mean, kst_tensor running_var) {
+  if (!training && (running_mean == nullptr || running_var == nullptr))
+    throw kst::invalid_argument("batch_norm in eval mode needs running statistics");
+}
+
+// The shim's one-pass kernels when they serve the call (no gradient wanted), else ATen's differentiable batch norm.
+torch::Tensor batch_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                         const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
+                         double momentum, double eps) {
+  if (training && kst::fast_batch_norm_applies(x, weight, bias, running_mean, running_var))
+    return kst::fast_batch_norm(x, weight, bias, running_mean, running_var, momentum, eps);
+  if (!training && kst::given_statistics_applies(x, weight, bias, running_mean, running_var))
+    return kst::given_statistics_batch_norm(x, weight, bias, running_mean, running_var, eps);
+  return torch::batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps, /*cudnn_enabled=*/true);
+}
+}  // namespace
+
 // weight/bias/running stats may be null (non-affine BN, or BN that always uses batch statistics); see kst_nn.h.
 KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor running_mean,
                                   kst_tensor running_var, int32_t training, double momentum, double eps,
                                   kst_tensor* out) {
   return kst::guard([&] {
     kst::check_out(out);
-    if (!training && (running_mean == nullptr || running_var == nullptr))
-      throw kst::invalid_argument("batch_norm in eval mode needs running statistics");
+    check_batch_norm(training, running_mean, running_var);
+    *out = kst::wrap(batch_norm(kst::get(input, "input"), optional(weight), optional(bias), optional(running_mean),
+                                optional(running_var), training != 0, momentum, eps));
+  });
+}
+
+KST_API kst_status kst_batch_norm_into(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor running_mean,
+                                       kst_tensor running_var, int32_t training, double momentum, double eps,
+                                       kst_tensor target, int32_t accumulate) {
+  return kst::guard([&] {
+    check_batch_norm(training, running_mean, running_var);
     const auto& x = kst::get(input, "input");
-    if (training != 0 && kst::fast_batch_norm_applies(x, optional(weight), optional(bias), optional(running_mean), optional(running_var))) {
-      *out = kst::wrap(kst::fast_batch_norm(x, optional(weight), optional(bias), optional(running_mean), optional(running_var), momentum, eps));
+    const auto& t = kst::get(target, "target");
+    if (t.sizes() != x.sizes()) throw kst::invalid_argument("batch_norm_into: the target's shape differs from the input's");
+    const auto w = optional(weight), b = optional(bias), rm = optional(running_mean), rv = optional(running_var);
+    const bool one_pass = training ? kst::fast_batch_norm_applies(x, w, b, rm, rv) : kst::given_statistics_applies(x, w, b, rm, rv);
+    if (one_pass && kst::batch_norm_into_applies(x, t)) {
+      kst::batch_norm_into(x, w, b, rm, rv, training != 0, momentum, eps, t, accumulate != 0);
       return;
     }
-    if (training == 0 && kst::given_statistics_applies(x, optional(weight), optional(bias), optional(running_mean), optional(running_var))) {
-      *out = kst::wrap(kst::given_statistics_batch_norm(x, optional(weight), optional(bias), optional(running_mean), optional(running_var), eps));
-      return;
-    }
-    *out = kst::wrap(torch::batch_norm(x, optional(weight), optional(bias),
-                                       optional(running_mean), optional(running_var), training != 0, momentum, eps,
-                                       /*cudnn_enabled=*/true));
+    const auto y = batch_norm(x, w, b, rm, rv, training != 0, momentum, eps);
+    if (accumulate) t.add_(y);
+    else t.copy_(y);
   });
 }
 
@@ -106,6 +133,28 @@ KST_API kst_status kst_linear(kst_tensor input, kst_tensor weight, kst_tensor bi
   });
 }
 
+namespace {
+// 3x3 stride 1 padding 1 average pooling of a 4-D floating tensor: the box sum, or pooling.cpp's one-pass kernel.
+bool is_box(int32_t kind, const torch::Tensor& x, int64_t kernel, int64_t stride, int64_t padding, int32_t ceil_mode) {
+  return kind == 0 && kernel == 3 && stride == 1 && padding == 1 && ceil_mode == 0 && x.dim() == 4 && x.is_floating_point();
+}
+
+torch::Tensor pool2d(int32_t kind, const torch::Tensor& x, int64_t kernel, int64_t stride, int64_t padding,
+                     int32_t count_include_pad, int32_t ceil_mode) {
+  const bool box = is_box(kind, x, kernel, stride, padding, ceil_mode);
+  const bool quad = kind == 0 && kernel == 2 && stride == 2 && padding == 0 && x.dim() == 4 &&
+                    x.is_floating_point() && x.size(2) % 2 == 0 && x.size(3) % 2 == 0;
+  if ((box || quad) && kst::direct_pooling_applies(x))  // no gradient wanted: one pass (pooling.cpp)
+    return box ? kst::direct_avg_pool3x3(x, count_include_pad != 0) : kst::direct_avg_pool2x2(x);
+  if (box) return box_avg_pool3x3(x, count_include_pad != 0);
+  if (quad) return quad_avg_pool2x2(x);
+  if (kind == 0 || kind == 2)
+    return torch::avg_pool2d(x, {kernel, kernel}, {stride, stride}, {padding, padding}, ceil_mode != 0, count_include_pad != 0);
+  if (kind == 1) return torch::max_pool2d(x, {kernel, kernel}, {stride, stride}, {padding, padding}, {1, 1}, ceil_mode != 0);
+  throw kst::invalid_argument("unknown pooling kind " + std::to_string(kind));
+}
+}  // namespace
+
 // kind: 0 average (count_include_pad as given; on a 4-D floating tensor, 3x3 stride 1 padding 1 takes the box sum and
 // 2x2 stride 2 on even sides the four-tap sum, or pooling.cpp's one-pass kernels when no gradient is wanted),
 // 1 max, 2 average through ATen's own kernel always (the reference the box sum is tested and timed against).
@@ -113,25 +162,22 @@ KST_API kst_status kst_pool2d(int32_t kind, kst_tensor input, int64_t kernel, in
                               int32_t count_include_pad, int32_t ceil_mode, kst_tensor* out) {
   return kst::guard([&] {
     kst::check_out(out);
+    *out = kst::wrap(pool2d(kind, kst::get(input, "input"), kernel, stride, padding, count_include_pad, ceil_mode));
+  });
+}
+
+KST_API kst_status kst_avg_pool2d_add_(kst_tensor target, kst_tensor input, int64_t kernel, int64_t stride,
+                                       int64_t padding, int32_t count_include_pad) {
+  return kst::guard([&] {
     const auto& x = kst::get(input, "input");
-    const bool box = kind == 0 && kernel == 3 && stride == 1 && padding == 1 && ceil_mode == 0 && x.dim() == 4 &&
-                     x.is_floating_point();
-    const bool quad = kind == 0 && kernel == 2 && stride == 2 && padding == 0 && x.dim() == 4 &&
-                      x.is_floating_point() && x.size(2) % 2 == 0 && x.size(3) % 2 == 0;
-    if ((box || quad) && kst::direct_pooling_applies(x))  // no gradient wanted: one pass (pooling.cpp)
-      *out = kst::wrap(box ? kst::direct_avg_pool3x3(x, count_include_pad != 0) : kst::direct_avg_pool2x2(x));
-    else if (box)
-      *out = kst::wrap(box_avg_pool3x3(x, count_include_pad != 0));
-    else if (quad)
-      *out = kst::wrap(quad_avg_pool2x2(x));
-    else if (kind == 0 || kind == 2)
-      *out = kst::wrap(torch::avg_pool2d(x, {kernel, kernel}, {stride, stride}, {padding, padding}, ceil_mode != 0,
-                                         count_include_pad != 0));
-    else if (kind == 1)
-      *out = kst::wrap(torch::max_pool2d(x, {kernel, kernel}, {stride, stride}, {padding, padding}, {1, 1},
-                                         ceil_mode != 0));
-    else
-      throw kst::invalid_argument("unknown pooling kind " + std::to_string(kind));
+    const auto& t = kst::get(target, "target");
+    if (is_box(0, x, kernel, stride, padding, 0) && kst::direct_pooling_applies(x) && kst::direct_target(x, t)) {
+      kst::direct_avg_pool3x3_add(x, count_include_pad != 0, t);
+      return;
+    }
+    const auto y = pool2d(0, x, kernel, stride, padding, count_include_pad, 0);
+    if (t.sizes() != y.sizes()) throw kst::invalid_argument("avg_pool2d_add_: the target's shape differs from the pooled input's");
+    t.add_(y);
   });
 }
 

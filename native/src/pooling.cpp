@@ -5,9 +5,11 @@
 #include "pooling.h"
 
 #include "memory_format.h"
+#include "vector_clones.h"
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace kst {
@@ -17,57 +19,85 @@ bool direct_pooling_applies(const torch::Tensor& x) {
 }
 
 namespace {
-// 3x3 pooling of n images of h rows of w * c values each (channels-last; NCHW planes are c = 1): a tap's neighbours are c
-// values apart. Horizontal 3-sums of three consecutive rows roll, so each input row is read once; the loops run over
-// whole rows (no per-channel inner loop), so they vectorize.
+// out = a row of c-value positions plus its left and right neighbours (c values apart), zero beyond the ends.
+inline void row_sum(const float* row, float* out, int64_t stride, int64_t c) {
+  for (int64_t at = 0; at < stride; ++at) out[at] = row[at];
+  for (int64_t at = c; at < stride; ++at) out[at] += row[at - c];      // left neighbour
+  for (int64_t at = 0; at + c < stride; ++at) out[at] += row[at + c];  // right neighbour
+}
+
+// One image of h rows of w * c values (channels-last; an NCHW plane is c = 1). Horizontal 3-sums of three consecutive
+// rows roll through `sums` (3 rows), so each input row is read once; the loops run over whole rows (no per-channel inner
+// loop), so they vectorize.
+KST_VECTOR_CLONES void pool3x3_image(const float* image, float* out_image, int64_t c, int64_t h, int64_t w,
+                                     const float* row_scale, const float* col, float* sums, bool accumulate) {
+  const int64_t stride = w * c;
+  float* above = sums;
+  float* here = sums + stride;
+  float* below = sums + 2 * stride;
+  std::fill(above, above + stride, 0.0f);
+  row_sum(image, here, stride, c);
+  for (int64_t i = 0; i < h; ++i) {
+    if (i + 1 < h) row_sum(image + (i + 1) * stride, below, stride, c);
+    else std::fill(below, below + stride, 0.0f);
+    float* o = out_image + i * stride;
+    const float rs = row_scale[i];
+    if (accumulate) for (int64_t at = 0; at < stride; ++at) o[at] += (above[at] + here[at] + below[at]) * (rs * col[at]);
+    else for (int64_t at = 0; at < stride; ++at) o[at] = (above[at] + here[at] + below[at]) * (rs * col[at]);
+    float* t = above; above = here; here = below; below = t;
+  }
+}
+
+// 3x3 pooling of n images of h rows of w * c values each: a tap's neighbours are c values apart.
 void avg_pool3x3_rows(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w,
-                      const std::vector<float>& row_scale, const std::vector<float>& col_scale) {
+                      const std::vector<float>& row_scale, const std::vector<float>& col_scale, bool accumulate) {
   const int64_t stride = w * c;
   std::vector<float> col(stride); // col_scale per value of a row
   for (int64_t j = 0; j < w; ++j) std::fill(col.begin() + j * c, col.begin() + (j + 1) * c, col_scale[j]);
   at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
     std::vector<float> sums(3 * stride);
-    auto row_sum = [&](const float* row, float* out) {
-      for (int64_t at = 0; at < stride; ++at) out[at] = row[at];
-      for (int64_t at = c; at < stride; ++at) out[at] += row[at - c];      // left neighbour
-      for (int64_t at = 0; at + c < stride; ++at) out[at] += row[at + c];  // right neighbour
-    };
-    for (int64_t img = begin; img < end; ++img) {
-      const float* image = src + img * h * stride;
-      float* out_image = dst + img * h * stride;
-      float* above = sums.data();
-      float* here = sums.data() + stride;
-      float* below = sums.data() + 2 * stride;
-      std::fill(above, above + stride, 0.0f);
-      row_sum(image, here);
-      for (int64_t i = 0; i < h; ++i) {
-        if (i + 1 < h) row_sum(image + (i + 1) * stride, below);
-        else std::fill(below, below + stride, 0.0f);
-        float* o = out_image + i * stride;
-        const float rs = row_scale[i];
-        for (int64_t at = 0; at < stride; ++at) o[at] = (above[at] + here[at] + below[at]) * (rs * col[at]);
-        float* t = above; above = here; here = below; below = t;
-      }
-    }
+    for (int64_t img = begin; img < end; ++img)
+      pool3x3_image(src + img * h * stride, dst + img * h * stride, c, h, w, row_scale.data(), col.data(), sums.data(),
+                    accumulate);
   });
+}
+
+// One output row of 2x2 pooling: ow positions of k values from input rows r0 and r1.
+KST_VECTOR_CLONES void pool2x2_row(const float* r0, const float* r1, float* o, int64_t ow, int64_t k) {
+  for (int64_t j = 0; j < ow; ++j)
+    for (int64_t ch = 0; ch < k; ++ch) {
+      const int64_t a = 2 * j * k + ch;
+      o[j * k + ch] = 0.25f * ((r0[a] + r0[a + k]) + (r1[a] + r1[a + k]));
+    }
 }
 }  // namespace
 
-torch::Tensor direct_avg_pool3x3(const torch::Tensor& input, bool count_include_pad) {
-  const auto x = dense(input);
+namespace {
+// dst (= or +=) the 3x3 pooling of x (dense); dst has x's layout.
+void avg_pool3x3(const torch::Tensor& x, bool count_include_pad, const torch::Tensor& dst, bool accumulate) {
   const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
-  auto y = torch::empty_like(x); // keeps a channels-last input's layout
   // 1 / taps along each axis: the window sees 3 rows (columns) inside, 2 at an edge, 1 when the side is 1.
   std::vector<float> row_scale(h), col_scale(w);
   auto taps = [](int64_t i, int64_t n) { return 1 + (i > 0 ? 1 : 0) + (i + 1 < n ? 1 : 0); };
   for (int64_t i = 0; i < h; ++i) row_scale[i] = count_include_pad ? 1.0f / 3 : 1.0f / taps(i, h);
   for (int64_t j = 0; j < w; ++j) col_scale[j] = count_include_pad ? 1.0f / 3 : 1.0f / taps(j, w);
   const float* src = x.data_ptr<float>();
-  float* dst = y.data_ptr<float>();
+  float* out = dst.data_ptr<float>();
   // Channels-last: images of h rows of w * c values. NCHW: planes of h rows of w values, the same with one channel.
-  if (channels_last_4d(x)) avg_pool3x3_rows(src, dst, x.size(0), x.size(1), h, w, row_scale, col_scale);
-  else avg_pool3x3_rows(src, dst, planes, 1, h, w, row_scale, col_scale);
+  if (channels_last_4d(x)) avg_pool3x3_rows(src, out, x.size(0), x.size(1), h, w, row_scale, col_scale, accumulate);
+  else avg_pool3x3_rows(src, out, planes, 1, h, w, row_scale, col_scale, accumulate);
+}
+}  // namespace
+
+torch::Tensor direct_avg_pool3x3(const torch::Tensor& input, bool count_include_pad) {
+  const auto x = dense(input);
+  auto y = torch::empty_like(x); // keeps a channels-last input's layout
+  avg_pool3x3(x, count_include_pad, y, false);
   return y;
+}
+
+void direct_avg_pool3x3_add(const torch::Tensor& input, bool count_include_pad, const torch::Tensor& target) {
+  avg_pool3x3(dense(input), count_include_pad, target, true);
 }
 
 torch::Tensor direct_avg_pool2x2(const torch::Tensor& input) {
@@ -83,13 +113,7 @@ torch::Tensor direct_avg_pool2x2(const torch::Tensor& input) {
     for (int64_t r = begin; r < end; ++r) {
       const int64_t img = r / oh, i = r % oh;
       const float* r0 = src + (img * h + 2 * i) * w * k;
-      const float* r1 = r0 + w * k;
-      float* o = dst + r * ow * k;
-      for (int64_t j = 0; j < ow; ++j)
-        for (int64_t ch = 0; ch < k; ++ch) {
-          const int64_t a = 2 * j * k + ch;
-          o[j * k + ch] = 0.25f * ((r0[a] + r0[a + k]) + (r1[a] + r1[a + k]));
-        }
+      pool2x2_row(r0, r0 + w * k, dst + r * ow * k, ow, k);
     }
   });
   return y;

@@ -11,6 +11,10 @@ bool direct_pooling_applies(const torch::Tensor& x);
 // 3x3 stride-1 padding-1 average pooling; count_include_pad false divides by the in-image taps (9, 6 or 4).
 torch::Tensor direct_avg_pool3x3(const torch::Tensor& x, bool count_include_pad);
 
+// target += the 3x3 pooling of x, in the pass that computes it (scoring's sums of pooled nodes: no output tensor, no
+// second pass to add it). target must pass kst::direct_target(x, target).
+void direct_avg_pool3x3_add(const torch::Tensor& x, bool count_include_pad, const torch::Tensor& target);
+
 // 2x2 stride-2 average pooling of a map with even sides.
 torch::Tensor direct_avg_pool2x2(const torch::Tensor& x);
 }  // namespace kst

@@ -245,6 +245,116 @@ public class NnTests
         Close(v1, v2, 1e-5 * (1 + v1.Max()));
     }
 
+    /// <summary>
+    /// BatchNormInto (scoring's fused normalize-and-add, batch_norm.cpp) gives bitwise the values of BatchNorm followed by
+    /// an add (or, in place, of BatchNorm alone), running statistics included: in NCHW and channels-last, with batch and
+    /// given statistics, affine or not, and through the fallback for a strided input or a target of the other layout.
+    /// With a gradient wanted it is ATen's batch norm and an in-place add, which backpropagates; a target of another
+    /// shape is refused.
+    /// </summary>
+    [Theory]
+    [InlineData(6, 8, 9, true)]
+    [InlineData(3, 5, 7, false)]
+    [InlineData(4, 1, 6, false)]
+    public void BatchNormIntoEqualsNormalizeThenAdd(int n, int c, int size, bool affine)
+    {
+        using var scope = TensorScope.Begin();
+        TorchRuntime.ManualSeed(17);
+        var weight = affine ? Tensor.Randn([c]) : null;
+        var bias = affine ? Tensor.Randn([c]) : null;
+        using (NoGradScope.Begin())
+        {
+            var nchw = Tensor.Randn([n, c, size, size]) * 3 + 2;
+            var cl = Functional.Conv2d(Tensor.Randn([n, c, size, size]), Tensor.Randn([c, c, 3, 3]), null, 1, 1); // channels-last
+            var strided = nchw.Narrow(3, 0, size - 1);
+            foreach (var x in new[] { nchw, cl, strided })
+                foreach (var training in new[] { true, false })
+                {
+                    var mean = Tensor.Randn([c]);
+                    var var = Tensor.Rand([c]) + 0.5;
+                    (Tensor Mean, Tensor Var) Stats() => (mean.Clone(), var.Clone());
+                    var (m1, v1) = Stats();
+                    var (m2, v2) = Stats();
+                    var (m3, v3) = Stats();
+                    var (m4, v4) = Stats();
+                    var normalized = Functional.BatchNorm(x, m1, v1, weight, bias, training, momentum: 0.3);
+                    // Targets: the layout the kernel writes in one pass (a clone keeps x's), and NCHW (the fallback for cl).
+                    foreach (var target in new[] { x.Clone() * 0.5, Tensor.Randn(x.Shape) })
+                    {
+                        var expected = (target + normalized).ToArray<float>();
+                        var (m, v) = Stats();
+                        var returned = Functional.BatchNormInto(x, m, v, weight, bias, training, target, accumulate: true, momentum: 0.3);
+                        Assert.Same(target, returned);
+                        Assert.Equal(expected, target.ToArray<float>());
+                        Assert.Equal(m1.ToArray<float>(), m.ToArray<float>());
+                        Assert.Equal(v1.ToArray<float>(), v.ToArray<float>());
+                    }
+                    var inPlace = x.Clone();
+                    Functional.BatchNormInto(inPlace, m2, v2, weight, bias, training, inPlace, accumulate: false, momentum: 0.3);
+                    Assert.Equal(normalized.ToArray<float>(), inPlace.ToArray<float>());
+                    Assert.Equal(v1.ToArray<float>(), v2.ToArray<float>());
+                    var fresh = Functional.BatchNormInto(x, m3, v3, weight, bias, training, Tensor.Randn(x.Shape), accumulate: false, momentum: 0.3);
+                    Assert.Equal(normalized.ToArray<float>(), fresh.ToArray<float>());
+                    var e = Assert.Throws<TorchException>(() => Functional.BatchNormInto(x, m4, v4, weight, bias, training, Tensor.Zeros([n + 1, c, size, size]), accumulate: true));
+                    Assert.Equal(NativeStatus.InvalidArgument, e.Status);
+                    Assert.Contains("shape", e.Message);
+                }
+        }
+        // With a gradient wanted: ATen's batch norm, then the add; the gradient reaches the input.
+        var input = (Tensor.Randn([n, c, size, size]) + 1).WithRequiresGrad();
+        var upstream = Tensor.Randn([n, c, size, size]);
+        var sum = Tensor.Randn([n, c, size, size]);
+        var fused = Functional.BatchNormInto(input, null, null, weight, bias, training: true, sum.Clone(), accumulate: true);
+        (fused * upstream).Sum().Backward();
+        var fusedGrad = input.Grad!.ToArray<float>();
+        var reference = ValueAndGradient(input, upstream, t => sum + Functional.BatchNorm(t, null, null, weight, bias, training: true));
+        Close(reference.Value, fused.Detach().ToArray<float>(), 1e-6);
+        Close(reference.Grad, fusedGrad, 1e-6);
+    }
+
+    /// <summary>
+    /// AvgPool2dAddTo (scoring's fused pool-and-add, pooling.cpp) gives bitwise the values of pooling, then adding: NCHW,
+    /// channels-last and strided input, either padding count, a target of the other layout (the fallback) and 2x2
+    /// pooling (no fused kernel). With a gradient wanted it backpropagates; a target of another shape is refused.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 8, 9)]
+    [InlineData(2, 5, 6)]
+    [InlineData(4, 1, 4)]
+    public void AvgPool2dAddToEqualsPoolThenAdd(int n, int c, int size)
+    {
+        using var scope = TensorScope.Begin();
+        TorchRuntime.ManualSeed(18);
+        using (NoGradScope.Begin())
+        {
+            var nchw = Tensor.Randn([n, c, size, size]);
+            var cl = Functional.Conv2d(Tensor.Randn([n, c, size, size]), Tensor.Randn([c, c, 3, 3]), null, 1, 1); // channels-last
+            var strided = Tensor.Randn([n, c + 1, size, size]).Narrow(1, 1, c);
+            foreach (var x in new[] { nchw, cl, strided })
+            {
+                foreach (var countIncludePad in new[] { false, true })
+                    foreach (var target in new[] { x.Clone() * 0.5, Tensor.Randn(x.Shape) })
+                    {
+                        var expected = (target + Functional.AvgPool2d(x, 3, 1, 1, countIncludePad)).ToArray<float>();
+                        Assert.Same(target, Functional.AvgPool2dAddTo(target, x, 3, 1, 1, countIncludePad));
+                        Assert.Equal(expected, target.ToArray<float>());
+                    }
+                var half = Tensor.Randn([n, c, size / 2, size / 2]);
+                var quad = (half + Functional.AvgPool2d(x, 2, 2)).ToArray<float>();
+                Assert.Equal(quad, Functional.AvgPool2dAddTo(half, x, 2, 2).ToArray<float>());
+                var e = Assert.Throws<TorchException>(() => Functional.AvgPool2dAddTo(Tensor.Zeros([n, c, size + 1, size]), x, 3, 1, 1));
+                Assert.Equal(NativeStatus.InvalidArgument, e.Status);
+            }
+        }
+        var upstream = Tensor.Randn([n, c, size, size]);
+        var sum = Tensor.Randn([n, c, size, size]);
+        var input = Tensor.Randn([n, c, size, size]);
+        var reference = ValueAndGradient(input, upstream, t => sum + Functional.AvgPool2d(t, 3, 1, 1, countIncludePad: false));
+        var fused = ValueAndGradient(input, upstream, t => Functional.AvgPool2dAddTo(sum.Clone(), t, 3, 1, 1, countIncludePad: false));
+        Assert.Equal(reference.Value, fused.Value);
+        Assert.Equal(reference.Grad, fused.Grad);
+    }
+
     /// <summary>f(x) and the gradient of sum(f(x) * upstream) with respect to x.</summary>
     private static (float[] Value, float[] Grad) ValueAndGradient(Tensor x, Tensor upstream, Func<Tensor, Tensor> f)
     {

@@ -62,13 +62,13 @@ public sealed class Nb201Supernet : Supernet
         Space.Validate(a);
         var o = Space.Options;
         using var scope = TensorScope.Begin();
-        var x = Norms.Apply(Conv(input, _stemConv, padding: 1), _stemNorm);
+        var x = Norms.ApplyInPlace(Conv(input, _stemConv, padding: 1), _stemNorm);
         for (var stage = 0; stage < 3; stage++)
         {
             if (stage > 0) x = Reduce(x, _reductions[stage - 1]);
             for (var cell = 0; cell < o.N; cell++) x = Cell(x, a, _cells[stage * o.N + cell]);
         }
-        x = Norms.Apply(x, _lastNorm).Relu();
+        x = ReluOverwriting(Norms.ApplyInPlace(x, _lastNorm));
         x = Functional.AdaptiveAvgPool2d(x).Flatten(1);
         return Functional.Linear(x, Weights.Resolve(_fcWeight), Weights.Resolve(_fcBias)).MoveToOuterScope();
     }
@@ -79,11 +79,16 @@ public sealed class Nb201Supernet : Supernet
     private Tensor Reduce(Tensor x, ReductionSlots r)
     {
         using var scope = TensorScope.Begin();
-        var a = Norms.Apply(Conv(x.Relu(), r.ConvA, stride: 2, padding: 1), r.NormA);
-        a = Norms.Apply(Conv(a.Relu(), r.ConvB, padding: 1), r.NormB);
         var shortcut = Conv(Functional.AvgPool2d(x, 2, 2), r.Shortcut);
-        return a.AddInPlace(shortcut).MoveToOuterScope();
+        // x is the last cell's output, needed by nothing else once pooled.
+        var a = Norms.ApplyInPlace(Conv(ReluOverwriting(x), r.ConvA, stride: 2, padding: 1), r.NormA);
+        // shortcut + norm(b) is the same float sum as norm(b) + shortcut; adding into the shortcut fuses it with the norm.
+        return Norms.AddTo(shortcut, Conv(ReluOverwriting(a), r.ConvB, padding: 1), r.NormB).MoveToOuterScope();
     }
+
+    // ReLU of an intermediate nothing reads afterwards: without gradients in place (clamp_min(0) is libtorch's ReLU), which
+    // saves a 2,048-image tensor and its write-allocate traffic; with them a new tensor, as autograd needs the input.
+    private static Tensor ReluOverwriting(Tensor x) => x.RequiresGrad ? x.Relu() : x.ClampMinInPlace(0);
 
     private Tensor Cell(Tensor input, Architecture a, CellSlots s)
     {
@@ -91,6 +96,11 @@ public sealed class Nb201Supernet : Supernet
         var nodes = new Tensor[4];
         var activated = new Tensor?[4]; // ReLU(node), computed once for all conv edges leaving the node
         nodes[0] = input;
+        // A node that only convolutions read (no skip or pooling edge leaves it; never node 3, the output) is not needed
+        // after its ReLU (the cell's input is the caller's intermediate, which it drops).
+        var onlyActivated = new bool[3];
+        for (var from = 0; from < 3; from++)
+            onlyActivated[from] = Enumerable.Range(from + 1, 3 - from).All(to => a[Nb201Space.EdgeIndex(to, from)] is not (Nb201Space.Skip or Nb201Space.AvgPool));
         for (var to = 1; to <= 3; to++)
         {
             Tensor? sum = null;
@@ -99,33 +109,41 @@ public sealed class Nb201Supernet : Supernet
             {
                 var e = Nb201Space.EdgeIndex(to, from);
                 var op = a[e];
-                if (op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3) activated[from] ??= nodes[from].Relu();
-                var y = Edge(nodes[from], activated[from], op, s, e);
-                if (y is null) continue;
+                if (op is Nb201Space.None) continue;
+                if (op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3)
+                {
+                    activated[from] ??= onlyActivated[from] ? ReluOverwriting(nodes[from]) : nodes[from].Relu();
+                    var (conv, padding, norm) = op == Nb201Space.Conv1x1 ? (s.Conv1x1[e], 0, s.Norm1x1[e]) : (s.Conv3x3[e], 1, s.Norm3x3[e]);
+                    if (owned) // normalized straight into the sum: one pass instead of normalize, then add
+                    {
+                        using var edge = TensorScope.Begin(); // frees the convolution's output
+                        Norms.AddTo(sum!, Conv(activated[from]!, conv, padding: padding), norm);
+                        continue;
+                    }
+                    var y = Norms.ApplyInPlace(Conv(activated[from]!, conv, padding: padding), norm);
+                    (sum, owned) = (sum is null ? y : y.AddInPlace(sum), true);
+                    continue;
+                }
+                if (op is Nb201Space.AvgPool && owned) // pooled straight into the sum, as the normalized convolutions are
+                {
+                    Functional.AvgPool2dAddTo(sum!, nodes[from], 3, 1, 1, countIncludePad: false);
+                    continue;
+                }
+                var x = op switch
+                {
+                    Nb201Space.Skip => nodes[from],
+                    Nb201Space.AvgPool => Functional.AvgPool2d(nodes[from], 3, 1, 1, countIncludePad: false),
+                    _ => throw new ArgumentOutOfRangeException(nameof(a), $"unknown operation {op}"),
+                };
                 // In place saves a 2,048-image tensor's allocation and one pass; the edges' backward needs none of
                 // their outputs, and autograd would refuse the modification if one did.
-                if (sum is null) (sum, owned) = (y, !ReferenceEquals(y, nodes[from]));
-                else if (owned) sum.AddInPlace(y);
-                else (sum, owned) = (sum + y, true);
+                if (sum is null) (sum, owned) = (x, !ReferenceEquals(x, nodes[from]));
+                else if (owned) sum.AddInPlace(x);
+                else if (!ReferenceEquals(x, nodes[from])) (sum, owned) = (x.AddInPlace(sum), true);
+                else (sum, owned) = (sum + x, true);
             }
             nodes[to] = sum ?? Tensor.Zeros(input.Shape); // all incoming edges are 'none'
         }
         return scope.Return(nodes[3]);
-    }
-
-    private Tensor? Edge(Tensor x, Tensor? relu, int op, CellSlots s, int e) => op switch
-    {
-        Nb201Space.None => null,
-        Nb201Space.Skip => x,
-        Nb201Space.Conv1x1 => ConvNorm(relu!, s.Conv1x1[e], 0, s.Norm1x1[e]),
-        Nb201Space.Conv3x3 => ConvNorm(relu!, s.Conv3x3[e], 1, s.Norm3x3[e]),
-        Nb201Space.AvgPool => Functional.AvgPool2d(x, 3, 1, 1, countIncludePad: false),
-        _ => throw new ArgumentOutOfRangeException(nameof(op)),
-    };
-
-    private Tensor ConvNorm(Tensor x, int conv, int padding, int norm)
-    {
-        using var scope = TensorScope.Begin();
-        return Norms.Apply(Conv(x, conv, padding: padding), norm).MoveToOuterScope();
     }
 }

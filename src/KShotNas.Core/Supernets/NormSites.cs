@@ -60,6 +60,29 @@ public sealed class NormSites : Module
     }
 
     /// <summary>
+    /// <see cref="Apply"/> in place when nothing else needs <paramref name="x"/> (it wants no gradient, as when scoring),
+    /// which saves a tensor's allocation and write-allocate traffic; otherwise <see cref="Apply"/>. Pass only a tensor the
+    /// caller owns (a convolution's fresh output).
+    /// </summary>
+    public Tensor ApplyInPlace(Tensor x, int site) =>
+        x.RequiresGrad || !OnePassBatchStatistics(site)
+            ? Apply(x, site)
+            : Functional.BatchNormInto(x, null, null, null, null, training: true, target: x, accumulate: false);
+
+    /// <summary>
+    /// <paramref name="sum"/> += <see cref="Apply"/>(<paramref name="x"/>, <paramref name="site"/>), in place; returns
+    /// <paramref name="sum"/>. Without a gradient the normalization is added as it is computed (one pass instead of
+    /// normalize, then add): the same values as the two steps, since the add is the same float addition.
+    /// </summary>
+    public Tensor AddTo(Tensor sum, Tensor x, int site) =>
+        OnePassBatchStatistics(site)
+            ? Functional.BatchNormInto(x, null, null, null, null, training: true, target: sum, accumulate: true)
+            : sum.AddInPlace(Apply(x, site));
+
+    // Apply's plain batch-statistics case, the one the fused kernels serve (not chunks, not running statistics).
+    private bool OnePassBatchStatistics(int site) => _stats[site] is null && ChunkedBatchStatistics.Current is null;
+
+    /// <summary>
     /// Recalibrates running statistics: resets them, then <paramref name="forward"/> runs once per batch with a
     /// momentum of 1/(t+1), which leaves the exact mean over the batches. Afterwards evaluation uses them.
     /// </summary>

@@ -34,6 +34,21 @@ public static class Functional
             training ? 1 : 0, momentum, eps, out var p), p);
 
     /// <summary>
+    /// <see cref="BatchNorm"/> written into <paramref name="target"/> (a tensor of the input's shape, or the input itself
+    /// to normalize in place), or added to it when <paramref name="accumulate"/> is true; returns the target. Without a
+    /// gradient one pass reads the input and writes the target (no output tensor, and accumulating saves the add's own
+    /// pass through memory: scoring's sums of normalized convolutions); with one, ATen's batch norm and an in-place copy
+    /// or add, which autograd checks as usual.
+    /// </summary>
+    public static Tensor BatchNormInto(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, Tensor target, bool accumulate, double momentum = 0.1, double eps = 1e-5)
+    {
+        Status.Check(NnNative.kst_batch_norm_into(input.Ptr, OrNull(weight), OrNull(bias), OrNull(runningMean),
+            OrNull(runningVar), training ? 1 : 0, momentum, eps, target.Ptr, accumulate ? 1 : 0));
+        return target;
+    }
+
+    /// <summary>
     /// Per-channel mean and biased variance of a float CPU tensor [N, C, ...] over every dimension but 1, in double:
     /// what batch norm with batch statistics normalizes with, in one native call (one chunk's share when a large batch
     /// runs as chunks, <c>ChunkedBatchStatistics</c>).
@@ -61,6 +76,18 @@ public static class Functional
         bool ceilMode = false) =>
         Tensor.From(NnNative.kst_pool2d(0, input.Ptr, kernel, stride ?? kernel, padding, countIncludePad ? 1 : 0,
             ceilMode ? 1 : 0, out var p), p);
+
+    /// <summary>
+    /// <paramref name="target"/> += <see cref="AvgPool2d"/>(<paramref name="input"/>, ...), in place; returns the target.
+    /// Without a gradient, 3x3 stride-1 pooling is added as it is computed (no pooled tensor, no second pass: scoring's
+    /// sums of pooled nodes), with the same values as pooling, then adding.
+    /// </summary>
+    public static Tensor AvgPool2dAddTo(Tensor target, Tensor input, int kernel, int? stride = null, int padding = 0,
+        bool countIncludePad = true)
+    {
+        Status.Check(NnNative.kst_avg_pool2d_add_(target.Ptr, input.Ptr, kernel, stride ?? kernel, padding, countIncludePad ? 1 : 0));
+        return target;
+    }
 
     /// <summary>2-D average pooling through libtorch's own kernel for every shape: the reference <see cref="AvgPool2d"/>'s box sum is checked and timed against.</summary>
     public static Tensor AvgPool2dReference(Tensor input, int kernel, int? stride = null, int padding = 0, bool countIncludePad = true) =>
