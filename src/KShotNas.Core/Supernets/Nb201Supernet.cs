@@ -112,7 +112,7 @@ public sealed class Nb201Supernet : Supernet
                 if (op is Nb201Space.None) continue;
                 if (op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3)
                 {
-                    activated[from] ??= onlyActivated[from] ? ReluOverwriting(nodes[from]) : nodes[from].Relu();
+                    activated[from] ??= onlyActivated[from] && !AliasedBelow(nodes, from, to) ? ReluOverwriting(nodes[from]) : nodes[from].Relu();
                     var (conv, padding, norm) = op == Nb201Space.Conv1x1 ? (s.Conv1x1[e], 0, s.Norm1x1[e]) : (s.Conv3x3[e], 1, s.Norm3x3[e]);
                     if (owned) // normalized straight into the sum: one pass instead of normalize, then add
                     {
@@ -145,5 +145,14 @@ public sealed class Nb201Supernet : Supernet
             nodes[to] = sum ?? Tensor.Zeros(input.Shape); // all incoming edges are 'none'
         }
         return scope.Return(nodes[3]);
+    }
+
+    // A skip edge whose target has no other edge passes its source on as the same tensor: node `from` is then also an
+    // earlier node (or the sum being built) that skip and pooling edges may still read, so it must not be overwritten.
+    private static bool AliasedBelow(Tensor[] nodes, int from, int to)
+    {
+        for (var j = 0; j < to; j++)
+            if (j != from && ReferenceEquals(nodes[j], nodes[from])) return true;
+        return false;
     }
 }
