@@ -15,10 +15,11 @@ KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tenso
                                   kst_tensor* out);
 
 // target = batch_norm(input) (accumulate 0; target may be input itself) or target += batch_norm(input) (accumulate 1),
-// arguments as kst_batch_norm. Without a gradient one pass writes target; otherwise ATen's batch norm, then copy_/add_.
+// then target = relu(target) when relu is 1; arguments as kst_batch_norm. Without a gradient one pass writes target;
+// otherwise ATen's batch norm, then copy_/add_ (and relu_).
 KST_API kst_status kst_batch_norm_into(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor running_mean,
                                        kst_tensor running_var, int32_t training, double momentum, double eps,
-                                       kst_tensor target, int32_t accumulate);
+                                       kst_tensor target, int32_t accumulate, int32_t relu);
 
 // Per-channel mean and biased variance over dims 0, 2, 3, ... of a float CPU tensor [N, C, ...] into mean[C] and var[C]
 // (double): one chunk's share of a batch's statistics when a large batch runs as chunks.

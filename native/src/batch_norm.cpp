@@ -118,23 +118,43 @@ std::vector<double> channel_sums(const Layout& l, const float* x, const std::vec
   return out;
 }
 
-// po[k] (= or +=) (px[k] - m[k]) * sc[k] + sh[k] for k < len (po may be px).
+// What a normalized value v makes of the target's old value: v or old + v, then ReLU when asked. The ReLU is a separate
+// float operation after the sum, as clamp_min_(0) after add_ is, and lets NaN through as ATen's clamp does.
+template <bool Accumulate, bool Relu>
+inline __attribute__((always_inline)) float into(float old, float v) {
+  const float r = Accumulate ? old + v : v;
+  return Relu ? (r < 0.f ? 0.f : r) : r;
+}
+
+template <bool Accumulate, bool Relu>
+inline __attribute__((always_inline)) void affine_loop(const float* px, float* po, int64_t len, const float* m,
+                                                       const float* sc, const float* sh) {
+  for (int64_t k = 0; k < len; ++k) po[k] = into<Accumulate, Relu>(po[k], (px[k] - m[k]) * sc[k] + sh[k]);
+}
+
+template <bool Accumulate, bool Relu>
+inline __attribute__((always_inline)) void affine_row_loop(const float* px, float* po, int64_t len, float m, float s, float t) {
+  for (int64_t j = 0; j < len; ++j) po[j] = into<Accumulate, Relu>(po[j], (px[j] - m) * s + t);
+}
+
+// po[k] = into(po[k], (px[k] - m[k]) * sc[k] + sh[k]) for k < len (po may be px). The loops are instantiated inside the
+// cloned function so that each clone vectorizes them for its own target.
 KST_VECTOR_CLONES void affine(const float* px, float* po, int64_t len, const float* m, const float* sc, const float* sh,
-                              bool accumulate) {
-  if (accumulate) for (int64_t k = 0; k < len; ++k) po[k] += (px[k] - m[k]) * sc[k] + sh[k];
-  else for (int64_t k = 0; k < len; ++k) po[k] = (px[k] - m[k]) * sc[k] + sh[k];
+                              kst::Into mode) {
+  if (mode.accumulate) mode.relu ? affine_loop<true, true>(px, po, len, m, sc, sh) : affine_loop<true, false>(px, po, len, m, sc, sh);
+  else mode.relu ? affine_loop<false, true>(px, po, len, m, sc, sh) : affine_loop<false, false>(px, po, len, m, sc, sh);
 }
 
 // The same with one channel's m, s, t for the whole row.
-KST_VECTOR_CLONES void affine_row(const float* px, float* po, int64_t len, float m, float s, float t, bool accumulate) {
-  if (accumulate) for (int64_t j = 0; j < len; ++j) po[j] += (px[j] - m) * s + t;
-  else for (int64_t j = 0; j < len; ++j) po[j] = (px[j] - m) * s + t;
+KST_VECTOR_CLONES void affine_row(const float* px, float* po, int64_t len, float m, float s, float t, kst::Into mode) {
+  if (mode.accumulate) mode.relu ? affine_row_loop<true, true>(px, po, len, m, s, t) : affine_row_loop<true, false>(px, po, len, m, s, t);
+  else mode.relu ? affine_row_loop<false, true>(px, po, len, m, s, t) : affine_row_loop<false, false>(px, po, len, m, s, t);
 }
 
-// out = (x - mean[c]) * scale[c] + shift[c] over every value, or out += that when accumulating (out may be x); subtracting
-// before scaling keeps data far from zero from cancelling in float.
+// out = (x - mean[c]) * scale[c] + shift[c] over every value, or out += that when accumulating, then ReLU when asked (out
+// may be x); subtracting before scaling keeps data far from zero from cancelling in float.
 void channel_affine(const Layout& l, const float* x, const std::vector<float>& mean, const std::vector<float>& scale,
-                    const std::vector<float>& shift, float* out, bool accumulate) {
+                    const std::vector<float>& shift, float* out, kst::Into mode) {
   if (l.cl) { // rows of c values, taken as spans of `rows` rows so that the inner loop is long and vectorizes
     const int64_t rows = std::max<int64_t>(1, 256 / l.c), width = rows * l.c, total = l.n * l.inner;
     std::vector<float> m(width), sc(width), sh(width);
@@ -142,7 +162,7 @@ void channel_affine(const Layout& l, const float* x, const std::vector<float>& m
     at::parallel_for(0, (total + rows - 1) / rows, 16, [&](int64_t begin, int64_t end) {
       for (int64_t sp = begin; sp < end; ++sp) {
         const int64_t len = std::min(width, (total - sp * rows) * l.c);
-        affine(x + sp * width, out + sp * width, len, m.data(), sc.data(), sh.data(), accumulate);
+        affine(x + sp * width, out + sp * width, len, m.data(), sc.data(), sh.data(), mode);
       }
     });
     return;
@@ -150,7 +170,7 @@ void channel_affine(const Layout& l, const float* x, const std::vector<float>& m
   at::parallel_for(0, l.n * l.c, 1, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const int64_t ch = r % l.c;
-      affine_row(x + r * l.inner, out + r * l.inner, l.inner, mean[ch], scale[ch], shift[ch], accumulate);
+      affine_row(x + r * l.inner, out + r * l.inner, l.inner, mean[ch], scale[ch], shift[ch], mode);
     }
   });
 }
@@ -189,15 +209,15 @@ torch::Tensor as_tensor(const std::vector<float>& v) {
   return torch::from_blob(const_cast<float*>(v.data()), {static_cast<int64_t>(v.size())}, torch::kFloat).clone();
 }
 
-// target (= or +=) (x - mean) * invstd * weight + bias; x contiguous or channels-last, target dense in x's layout (it may
-// be x itself).
+// target (= or +=) (x - mean) * invstd * weight + bias, then ReLU when asked; x contiguous or channels-last, target dense
+// in x's layout (it may be x itself).
 void normalize_into(const torch::Tensor& x, const Statistics& stats, const torch::Tensor& weight, const torch::Tensor& bias,
-                    const torch::Tensor& target, bool accumulate) {
+                    const torch::Tensor& target, kst::Into mode) {
   const Layout l(x);
   const auto w = values(weight, l.c, 1), b = values(bias, l.c, 0);
   std::vector<float> scale(l.c);
   for (int64_t ch = 0; ch < l.c; ++ch) scale[ch] = stats.invstd[ch] * w[ch];
-  channel_affine(l, x.data_ptr<float>(), stats.mean, scale, b, target.data_ptr<float>(), accumulate);
+  channel_affine(l, x.data_ptr<float>(), stats.mean, scale, b, target.data_ptr<float>(), mode);
 }
 
 // The batch's statistics of x (dense), moving the running statistics (when given) as ATen does.
@@ -241,7 +261,7 @@ torch::Tensor fast_batch_norm(const torch::Tensor& input, const torch::Tensor& w
                               double eps) {
   const auto x = kst::dense(input);
   auto y = torch::empty_like(x); // keeps a channels-last input's layout
-  normalize_into(x, batch_statistics_updating(x, running_mean, running_var, momentum, eps), weight, bias, y, false);
+  normalize_into(x, batch_statistics_updating(x, running_mean, running_var, momentum, eps), weight, bias, y, kst::Into{});
   return y;
 }
 
@@ -256,19 +276,17 @@ torch::Tensor given_statistics_batch_norm(const torch::Tensor& input, const torc
                                           const torch::Tensor& running_var, double eps) {
   const auto x = kst::dense(input);
   auto y = torch::empty_like(x);
-  normalize_into(x, given_statistics(running_mean, running_var, x.size(1), eps), weight, bias, y, false);
+  normalize_into(x, given_statistics(running_mean, running_var, x.size(1), eps), weight, bias, y, kst::Into{});
   return y;
 }
 
-bool batch_norm_into_applies(const torch::Tensor& x, const torch::Tensor& target) { return direct_target(x, target); }
-
 void batch_norm_into(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias,
                      const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training, double momentum,
-                     double eps, const torch::Tensor& target, bool accumulate) {
+                     double eps, const torch::Tensor& target, Into mode) {
   const auto x = kst::dense(input);
   const auto stats = training ? batch_statistics_updating(x, running_mean, running_var, momentum, eps)
                               : given_statistics(running_mean, running_var, x.size(1), eps);
-  normalize_into(x, stats, weight, bias, target, accumulate);
+  normalize_into(x, stats, weight, bias, target, mode);
 }
 
 void channel_moments(const torch::Tensor& input, double* mean, double* var, int64_t channels) {

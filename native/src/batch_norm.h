@@ -25,17 +25,20 @@ bool given_statistics_applies(const torch::Tensor& x, const torch::Tensor& weigh
 torch::Tensor given_statistics_batch_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                           const torch::Tensor& running_mean, const torch::Tensor& running_var, double eps);
 
-// True when batch_norm_into can write into target directly: a float CPU tensor of x's sizes, dense in x's layout
-// (channels-last or contiguous, as kst::dense(x) is), not wanting a gradient. Check with the *_applies above for x.
-bool batch_norm_into_applies(const torch::Tensor& x, const torch::Tensor& target);
+// How batch_norm_into writes: target = y or target += y, then (relu) target = max(target, 0).
+struct Into {
+  bool accumulate = false;
+  bool relu = false;
+};
 
-// target = batch_norm(x), or target += batch_norm(x) when accumulating, in the one pass that writes the normalization
-// (target may be x itself: normalization in place). Batch statistics (training, moving the running statistics when
-// given) or the given ones. Saves scoring a tensor's allocation and, accumulating, a pass through memory. Not
+// target = batch_norm(x) or target += batch_norm(x), then ReLU when asked, in the one pass that writes the normalization
+// (target may be x itself: normalization in place). The target must be kst::direct_target(x, target) (memory_format.h);
+// check x with the *_applies above. Batch statistics (training, moving the running statistics when given) or the given
+// ones. Saves scoring a tensor's allocation and a pass through memory for each of the add and the ReLU. Not
 // differentiable.
 void batch_norm_into(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                      const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training, double momentum,
-                     double eps, const torch::Tensor& target, bool accumulate);
+                     double eps, const torch::Tensor& target, Into mode);
 
 // Per-channel mean and biased variance of x over dims 0, 2, 3, ... (the statistics fast_batch_norm normalizes with), in
 // double, for merging the statistics of several chunks of one batch. Float CPU input of at least 2 dimensions.

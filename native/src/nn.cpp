@@ -101,7 +101,7 @@ KST_API kst_status kst_batch_norm(kst_tensor input, kst_tensor weight, kst_tenso
 
 KST_API kst_status kst_batch_norm_into(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor running_mean,
                                        kst_tensor running_var, int32_t training, double momentum, double eps,
-                                       kst_tensor target, int32_t accumulate) {
+                                       kst_tensor target, int32_t accumulate, int32_t relu) {
   return kst::guard([&] {
     check_batch_norm(training, running_mean, running_var);
     const auto& x = kst::get(input, "input");
@@ -109,13 +109,14 @@ KST_API kst_status kst_batch_norm_into(kst_tensor input, kst_tensor weight, kst_
     if (t.sizes() != x.sizes()) throw kst::invalid_argument("batch_norm_into: the target's shape differs from the input's");
     const auto w = optional(weight), b = optional(bias), rm = optional(running_mean), rv = optional(running_var);
     const bool one_pass = training ? kst::fast_batch_norm_applies(x, w, b, rm, rv) : kst::given_statistics_applies(x, w, b, rm, rv);
-    if (one_pass && kst::batch_norm_into_applies(x, t)) {
-      kst::batch_norm_into(x, w, b, rm, rv, training != 0, momentum, eps, t, accumulate != 0);
+    if (one_pass && kst::direct_target(x, t)) {
+      kst::batch_norm_into(x, w, b, rm, rv, training != 0, momentum, eps, t, kst::Into{accumulate != 0, relu != 0});
       return;
     }
     const auto y = batch_norm(x, w, b, rm, rv, training != 0, momentum, eps);
     if (accumulate) t.add_(y);
     else t.copy_(y);
+    if (relu) t.relu_();
   });
 }
 

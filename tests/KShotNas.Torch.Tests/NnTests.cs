@@ -247,7 +247,7 @@ public class NnTests
 
     /// <summary>
     /// BatchNormInto (scoring's fused normalize-and-add, batch_norm.cpp) gives bitwise the values of BatchNorm followed by
-    /// an add (or, in place, of BatchNorm alone), running statistics included: in NCHW and channels-last, with batch and
+    /// an add (or, in place, of BatchNorm alone), and then a ReLU when asked, running statistics included: in NCHW and channels-last, with batch and
     /// given statistics, affine or not, and through the fallback for a strided input or a target of the other layout.
     /// With a gradient wanted it is ATen's batch norm and an in-place add, which backpropagates; a target of another
     /// shape is refused.
@@ -279,11 +279,13 @@ public class NnTests
                     var (m4, v4) = Stats();
                     var normalized = Functional.BatchNorm(x, m1, v1, weight, bias, training, momentum: 0.3);
                     // Targets: the layout the kernel writes in one pass (a clone keeps x's), and NCHW (the fallback for cl).
+                    foreach (var relu in new[] { false, true })
                     foreach (var target in new[] { x.Clone() * 0.5, Tensor.Randn(x.Shape) })
                     {
-                        var expected = (target + normalized).ToArray<float>();
+                        var added = target + normalized;
+                        var expected = (relu ? added.Relu() : added).ToArray<float>();
                         var (m, v) = Stats();
-                        var returned = Functional.BatchNormInto(x, m, v, weight, bias, training, target, accumulate: true, momentum: 0.3);
+                        var returned = Functional.BatchNormInto(x, m, v, weight, bias, training, target, accumulate: true, momentum: 0.3, relu: relu);
                         Assert.Same(target, returned);
                         Assert.Equal(expected, target.ToArray<float>());
                         Assert.Equal(m1.ToArray<float>(), m.ToArray<float>());
@@ -293,6 +295,9 @@ public class NnTests
                     Functional.BatchNormInto(inPlace, m2, v2, weight, bias, training, inPlace, accumulate: false, momentum: 0.3);
                     Assert.Equal(normalized.ToArray<float>(), inPlace.ToArray<float>());
                     Assert.Equal(v1.ToArray<float>(), v2.ToArray<float>());
+                    var (m5, v5) = Stats();
+                    var activated = Functional.BatchNormInto(x, m5, v5, weight, bias, training, x.Clone(), accumulate: false, momentum: 0.3, relu: true);
+                    Assert.Equal(normalized.Relu().ToArray<float>(), activated.ToArray<float>());
                     var fresh = Functional.BatchNormInto(x, m3, v3, weight, bias, training, Tensor.Randn(x.Shape), accumulate: false, momentum: 0.3);
                     Assert.Equal(normalized.ToArray<float>(), fresh.ToArray<float>());
                     var e = Assert.Throws<TorchException>(() => Functional.BatchNormInto(x, m4, v4, weight, bias, training, Tensor.Zeros([n + 1, c, size, size]), accumulate: true));
@@ -310,6 +315,12 @@ public class NnTests
         var reference = ValueAndGradient(input, upstream, t => sum + Functional.BatchNorm(t, null, null, weight, bias, training: true));
         Close(reference.Value, fused.Detach().ToArray<float>(), 1e-6);
         Close(reference.Grad, fusedGrad, 1e-6);
+        input.Grad!.Zero();
+        var activatedSum = Functional.BatchNormInto(input, null, null, weight, bias, training: true, sum.Clone(), accumulate: true, relu: true);
+        (activatedSum * upstream).Sum().Backward();
+        var activatedReference = ValueAndGradient(input, upstream, t => (sum + Functional.BatchNorm(t, null, null, weight, bias, training: true)).Relu());
+        Close(activatedReference.Value, activatedSum.Detach().ToArray<float>(), 1e-6);
+        Close(activatedReference.Grad, input.Grad!.ToArray<float>(), 1e-6);
     }
 
     /// <summary>

@@ -62,13 +62,19 @@ public sealed class Nb201Supernet : Supernet
         Space.Validate(a);
         var o = Space.Options;
         using var scope = TensorScope.Begin();
-        var x = Norms.ApplyInPlace(Conv(input, _stemConv, padding: 1), _stemNorm);
+        var onlyActivated = OnlyActivated(a);
+        // A cell input that only convolutions read is wanted as ReLU(input) alone, so its producer (the stem, a reduction,
+        // the cell before) writes it activated where it can, in the pass that writes it.
+        var activateInputs = onlyActivated[0];
+        var x = Norms.ApplyInPlace(Conv(input, _stemConv, padding: 1), _stemNorm, relu: activateInputs);
+        var activated = activateInputs;
         for (var stage = 0; stage < 3; stage++)
         {
-            if (stage > 0) x = Reduce(x, _reductions[stage - 1]);
-            for (var cell = 0; cell < o.N; cell++) x = Cell(x, a, _cells[stage * o.N + cell]);
+            if (stage > 0) (x, activated) = (Reduce(x, _reductions[stage - 1], activateInputs), activateInputs);
+            for (var cell = 0; cell < o.N; cell++)
+                (x, activated) = Cell(x, activated, a, onlyActivated, _cells[stage * o.N + cell], activateInputs && cell < o.N - 1);
         }
-        x = ReluOverwriting(Norms.ApplyInPlace(x, _lastNorm));
+        x = Norms.ApplyInPlace(x, _lastNorm, relu: true); // x is the last cell's output, needed by nothing else
         x = Functional.AdaptiveAvgPool2d(x).Flatten(1);
         return Functional.Linear(x, Weights.Resolve(_fcWeight), Weights.Resolve(_fcBias)).MoveToOuterScope();
     }
@@ -76,35 +82,46 @@ public sealed class Nb201Supernet : Supernet
     // Cells, reductions and edges free their intermediates when they return (each in its own scope): without
     // gradients nothing else keeps them, so a 2,048-image forward holds a cell's tensors, not the whole network's;
     // with gradients autograd keeps what backward needs either way.
-    private Tensor Reduce(Tensor x, ReductionSlots r)
+    private Tensor Reduce(Tensor x, ReductionSlots r, bool activateOutput)
     {
         using var scope = TensorScope.Begin();
         var shortcut = Conv(Functional.AvgPool2d(x, 2, 2), r.Shortcut);
         // x is the last cell's output, needed by nothing else once pooled.
-        var a = Norms.ApplyInPlace(Conv(ReluOverwriting(x), r.ConvA, stride: 2, padding: 1), r.NormA);
+        var a = Norms.ApplyInPlace(Conv(ReluOverwriting(x), r.ConvA, stride: 2, padding: 1), r.NormA, relu: true);
         // shortcut + norm(b) is the same float sum as norm(b) + shortcut; adding into the shortcut fuses it with the norm.
-        return Norms.AddTo(shortcut, Conv(ReluOverwriting(a), r.ConvB, padding: 1), r.NormB).MoveToOuterScope();
+        return scope.Return(Norms.AddTo(shortcut, Conv(a, r.ConvB, padding: 1), r.NormB, relu: activateOutput));
     }
 
     // ReLU of an intermediate nothing reads afterwards: without gradients in place (clamp_min(0) is libtorch's ReLU), which
     // saves a 2,048-image tensor and its write-allocate traffic; with them a new tensor, as autograd needs the input.
     private static Tensor ReluOverwriting(Tensor x) => x.RequiresGrad ? x.Relu() : x.ClampMinInPlace(0);
 
-    private Tensor Cell(Tensor input, Architecture a, CellSlots s)
+    // Node i < 3 that only convolutions read (no skip or pooling edge leaves it; node 3, the output, is the next block's).
+    private static bool[] OnlyActivated(Architecture a)
+    {
+        var only = new bool[3];
+        for (var from = 0; from < 3; from++)
+            only[from] = Enumerable.Range(from + 1, 3 - from).All(to => a[Nb201Space.EdgeIndex(to, from)] is not (Nb201Space.Skip or Nb201Space.AvgPool));
+        return only;
+    }
+
+    // inputActivated: the input is already ReLU(node 0) (then onlyActivated[0] holds). activateOutput: the next cell wants
+    // ReLU(output) only; the result says whether the output came activated (when its last edge could apply it).
+    private (Tensor Output, bool Activated) Cell(Tensor input, bool inputActivated, Architecture a, bool[] onlyActivated,
+        CellSlots s, bool activateOutput)
     {
         using var scope = TensorScope.Begin();
         var nodes = new Tensor[4];
         var activated = new Tensor?[4]; // ReLU(node), computed once for all conv edges leaving the node
         nodes[0] = input;
-        // A node that only convolutions read (no skip or pooling edge leaves it; never node 3, the output) is not needed
-        // after its ReLU (the cell's input is the caller's intermediate, which it drops).
-        var onlyActivated = new bool[3];
-        for (var from = 0; from < 3; from++)
-            onlyActivated[from] = Enumerable.Range(from + 1, 3 - from).All(to => a[Nb201Space.EdgeIndex(to, from)] is not (Nb201Space.Skip or Nb201Space.AvgPool));
+        if (inputActivated) activated[0] = input;
         for (var to = 1; to <= 3; to++)
         {
             Tensor? sum = null;
             var owned = false; // sum is this cell's own tensor (not a node passed on by a skip edge): add in place
+            var last = Enumerable.Range(0, to).LastOrDefault(from => a[Nb201Space.EdgeIndex(to, from)] is not Nb201Space.None, -1);
+            // Nothing reads the node but through its ReLU: the last edge into it applies the ReLU as it writes the sum.
+            var activate = to < 3 ? onlyActivated[to] : activateOutput;
             for (var from = 0; from < to; from++)
             {
                 var e = Nb201Space.EdgeIndex(to, from);
@@ -114,14 +131,18 @@ public sealed class Nb201Supernet : Supernet
                 {
                     activated[from] ??= onlyActivated[from] && !AliasedBelow(nodes, from, to) ? ReluOverwriting(nodes[from]) : nodes[from].Relu();
                     var (conv, padding, norm) = op == Nb201Space.Conv1x1 ? (s.Conv1x1[e], 0, s.Norm1x1[e]) : (s.Conv3x3[e], 1, s.Norm3x3[e]);
+                    var relu = activate && from == last && (owned || sum is null);
                     if (owned) // normalized straight into the sum: one pass instead of normalize, then add
                     {
                         using var edge = TensorScope.Begin(); // frees the convolution's output
-                        Norms.AddTo(sum!, Conv(activated[from]!, conv, padding: padding), norm);
-                        continue;
+                        sum = edge.Return(Norms.AddTo(sum!, Conv(activated[from]!, conv, padding: padding), norm, relu));
                     }
-                    var y = Norms.ApplyInPlace(Conv(activated[from]!, conv, padding: padding), norm);
-                    (sum, owned) = (sum is null ? y : y.AddInPlace(sum), true);
+                    else
+                    {
+                        var y = Norms.ApplyInPlace(Conv(activated[from]!, conv, padding: padding), norm, relu);
+                        (sum, owned) = (sum is null ? y : y.AddInPlace(sum), true);
+                    }
+                    if (relu) activated[to] = sum;
                     continue;
                 }
                 if (op is Nb201Space.AvgPool && owned) // pooled straight into the sum, as the normalized convolutions are
@@ -144,7 +165,7 @@ public sealed class Nb201Supernet : Supernet
             }
             nodes[to] = sum ?? Tensor.Zeros(input.Shape); // all incoming edges are 'none'
         }
-        return scope.Return(nodes[3]);
+        return (scope.Return(activated[3] ?? nodes[3]), activated[3] is not null);
     }
 
     // A skip edge whose target has no other edge passes its source on as the same tensor: node `from` is then also an

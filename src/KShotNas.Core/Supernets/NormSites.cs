@@ -61,23 +61,32 @@ public sealed class NormSites : Module
 
     /// <summary>
     /// <see cref="Apply"/> in place when nothing else needs <paramref name="x"/> (it wants no gradient, as when scoring),
-    /// which saves a tensor's allocation and write-allocate traffic; otherwise <see cref="Apply"/>. Pass only a tensor the
-    /// caller owns (a convolution's fresh output).
+    /// which saves a tensor's allocation and write-allocate traffic; otherwise <see cref="Apply"/>. With
+    /// <paramref name="relu"/> the result's ReLU, in the same pass when in place. Pass only a tensor the caller owns (a
+    /// convolution's fresh output).
     /// </summary>
-    public Tensor ApplyInPlace(Tensor x, int site) =>
-        x.RequiresGrad || !OnePassBatchStatistics(site)
-            ? Apply(x, site)
-            : Functional.BatchNormInto(x, null, null, null, null, training: true, target: x, accumulate: false);
+    public Tensor ApplyInPlace(Tensor x, int site, bool relu = false)
+    {
+        if (!x.RequiresGrad && OnePassBatchStatistics(site))
+            return Functional.BatchNormInto(x, null, null, null, null, training: true, target: x, accumulate: false, relu: relu);
+        var y = Apply(x, site);
+        return relu ? y.Relu() : y;
+    }
 
     /// <summary>
-    /// <paramref name="sum"/> += <see cref="Apply"/>(<paramref name="x"/>, <paramref name="site"/>), in place; returns
-    /// <paramref name="sum"/>. Without a gradient the normalization is added as it is computed (one pass instead of
-    /// normalize, then add): the same values as the two steps, since the add is the same float addition.
+    /// <paramref name="sum"/> += <see cref="Apply"/>(<paramref name="x"/>, <paramref name="site"/>), in place, then with
+    /// <paramref name="relu"/> the sum's ReLU; returns the result (<paramref name="sum"/> itself unless a gradient needs
+    /// the ReLU out of place). Without a gradient the normalization is added, and activated, as it is computed (one pass
+    /// instead of normalize, add, ReLU): the same values as the steps, since the add is the same float addition.
     /// </summary>
-    public Tensor AddTo(Tensor sum, Tensor x, int site) =>
-        OnePassBatchStatistics(site)
-            ? Functional.BatchNormInto(x, null, null, null, null, training: true, target: sum, accumulate: true)
-            : sum.AddInPlace(Apply(x, site));
+    public Tensor AddTo(Tensor sum, Tensor x, int site, bool relu = false)
+    {
+        if (OnePassBatchStatistics(site))
+            return Functional.BatchNormInto(x, null, null, null, null, training: true, target: sum, accumulate: true, relu: relu);
+        sum.AddInPlace(Apply(x, site));
+        // Autograd's clamp_min_ would need the overwritten sum for its backward: out of place when a gradient flows.
+        return !relu ? sum : sum.RequiresGrad ? sum.Relu() : sum.ClampMinInPlace(0);
+    }
 
     // Apply's plain batch-statistics case, the one the fused kernels serve (not chunks, not running statistics).
     private bool OnePassBatchStatistics(int site) => _stats[site] is null && ChunkedBatchStatistics.Current is null;

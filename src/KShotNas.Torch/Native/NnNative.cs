@@ -14,7 +14,7 @@ internal static partial class NnNative
         IntPtr runningVar, int training, double momentum, double eps, out IntPtr result);
     [LibraryImport(Lib)]
     internal static partial int kst_batch_norm_into(IntPtr input, IntPtr weight, IntPtr bias, IntPtr runningMean,
-        IntPtr runningVar, int training, double momentum, double eps, IntPtr target, int accumulate);
+        IntPtr runningVar, int training, double momentum, double eps, IntPtr target, int accumulate, int relu);
     [LibraryImport(Lib)]
     internal static unsafe partial int kst_channel_moments(IntPtr input, double* mean, double* var, long channels);
     [LibraryImport(Lib)] internal static partial int kst_linear(IntPtr input, IntPtr weight, IntPtr bias, out IntPtr result);

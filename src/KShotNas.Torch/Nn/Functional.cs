@@ -35,16 +35,16 @@ public static class Functional
 
     /// <summary>
     /// <see cref="BatchNorm"/> written into <paramref name="target"/> (a tensor of the input's shape, or the input itself
-    /// to normalize in place), or added to it when <paramref name="accumulate"/> is true; returns the target. Without a
-    /// gradient one pass reads the input and writes the target (no output tensor, and accumulating saves the add's own
-    /// pass through memory: scoring's sums of normalized convolutions); with one, ATen's batch norm and an in-place copy
-    /// or add, which autograd checks as usual.
+    /// to normalize in place), or added to it when <paramref name="accumulate"/> is true, then the target's ReLU when
+    /// <paramref name="relu"/> is true; returns the target. Without a gradient one pass reads the input and writes the
+    /// target (no output tensor, and the add and the ReLU cost no pass of their own: scoring's sums of normalized
+    /// convolutions); with one, ATen's batch norm and an in-place copy or add (and ReLU), which autograd checks as usual.
     /// </summary>
     public static Tensor BatchNormInto(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
-        bool training, Tensor target, bool accumulate, double momentum = 0.1, double eps = 1e-5)
+        bool training, Tensor target, bool accumulate, double momentum = 0.1, double eps = 1e-5, bool relu = false)
     {
         Status.Check(NnNative.kst_batch_norm_into(input.Ptr, OrNull(weight), OrNull(bias), OrNull(runningMean),
-            OrNull(runningVar), training ? 1 : 0, momentum, eps, target.Ptr, accumulate ? 1 : 0));
+            OrNull(runningVar), training ? 1 : 0, momentum, eps, target.Ptr, accumulate ? 1 : 0, relu ? 1 : 0));
         return target;
     }
 
