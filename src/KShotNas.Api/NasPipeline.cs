@@ -83,7 +83,7 @@ public sealed class NasPipeline
         var searchBudget = o.SearchBudget ?? NasRecipe.DefaultSearchBudget;
         if (budget is not null)
         {
-            if (!budget.PlanSearchStages(supernet, supernetOptions, train, evaluator, scoring, (ulong)o.Seed))
+            if (!budget.PlanSearchStages(supernet, supernetOptions, train, evaluator, scoring, o.Constraints, (ulong)o.Seed))
                 return RetrainPriorPick(space, budget, train, validation, progress, cancellationToken);
             if (budget.Plan.SearchTime is not null) searchBudget = int.MaxValue; // the time limit ends the search
             progress?.Report(new NasProgress("plan", 1, 1, budget.Plan.Describe()));

@@ -118,6 +118,22 @@ public class TimeBudgetTests
         Assert.True(plan.RetrainStepsDone >= 1);
     }
 
+    /// <summary>
+    /// The scoring probe times candidates the search could score: within the limits, which exclude the costliest cells
+    /// (unconstrained samples made the probe overestimate the search's scoring 2x).
+    /// </summary>
+    [Fact]
+    public void ScoringProbeDrawsCandidatesWithinTheLimits()
+    {
+        var space = new Spaces.Nb201Space(Spaces.Nb201Options.FashionMnistSmall);
+        var limits = new Search.SearchConstraints(MaxFlops: 3_000_000);
+        var rng = new Random(1);
+        var unconstrained = Enumerable.Range(0, 200).Count(_ => !limits.Allows(space, space.Sample(rng)));
+        Assert.True(unconstrained > 20, $"only {unconstrained} of 200 random cells exceed the limit: the test shows nothing");
+        for (var i = 0; i < 200; i++)
+            Assert.True(limits.Allows(space, Api.CostProbe.ProbeCandidate(space, rng, limits)));
+    }
+
     /// <summary>The probe keeps the median of its timed passes, so one pass slowed by other load does not move the plan.</summary>
     [Fact]
     public void CostProbeKeepsTheMedianPass()
