@@ -285,7 +285,8 @@ internal sealed class BudgetClock
     /// <summary>
     /// Measures a supernet step and the scoring of candidates within <paramref name="constraints"/>, then plans supernet
     /// training (written into <paramref name="supernetOptions"/>) and the search time. False when the probe finds the
-    /// supernet's time far short of the minimum steps (under half): skip it and the search. Nearer the minimum the supernet trainer stops itself (MinimumProjectedSteps).
+    /// supernet's time far short of the minimum steps (under half): skip it and the search. Nearer the minimum the
+    /// supernet trainer stops itself (MinimumProjectedSteps).
     /// </summary>
     public bool PlanSearchStages(Supernet supernet, SupernetTrainerOptions supernetOptions, IImageBatches train, SupernetEvaluator evaluator,
         ImageDataset scoring, SearchConstraints constraints, ulong seed)
