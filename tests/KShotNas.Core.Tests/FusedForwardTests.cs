@@ -6,8 +6,8 @@ namespace KShotNas.Core.Tests;
 
 /// <summary>
 /// The no-gradient NB201 forward (batch norm written into its target, pooling added into the sum, ReLU in place or in the
-/// normalization's pass) gives the logits of the gradient forward, which runs the plain operations, for every cell of
-/// the space. In-place work must never touch a tensor another edge still reads (a skip edge passes its node on, so
+/// normalization's pass) gives the logits of the gradient forward without hand-overs, which runs the plain operations
+/// and takes every ReLU where it is read, for every cell of the space. In-place work must never touch a tensor another edge still reads (a skip edge passes its node on, so
 /// nodes alias), and a ReLU applied by a node's producer (the stem, a reduction, the cell before: N = 2) must stand for
 /// the one its readers would apply.
 /// </summary>
@@ -27,7 +27,9 @@ public class FusedForwardTests
         {
             using var s = TensorScope.Begin();
             float[] fused;
+            net.HandOverActivations = true;
             using (NoGradScope.Begin()) fused = net.Forward(x, a).ToArray<float>();
+            net.HandOverActivations = false; // the reference takes every ReLU where it is read, as a new tensor
             var plain = net.Forward(x, a);
             Assert.True(plain.RequiresGrad); // the reference ran the plain operations
             var diff = fused.Zip(plain.ToArray<float>()).Max(p => Math.Abs(p.First - p.Second));

@@ -247,10 +247,10 @@ public class NnTests
 
     /// <summary>
     /// BatchNormInto (scoring's fused normalize-and-add, batch_norm.cpp) gives bitwise the values of BatchNorm followed by
-    /// an add (or, in place, of BatchNorm alone), and then a ReLU when asked, running statistics included: in NCHW and channels-last, with batch and
-    /// given statistics, affine or not, and through the fallback for a strided input or a target of the other layout.
-    /// With a gradient wanted it is ATen's batch norm and an in-place add, which backpropagates; a target of another
-    /// shape is refused.
+    /// an add (or, in place, of BatchNorm alone), then a ReLU when asked, running statistics included: in NCHW and
+    /// channels-last, with batch and given statistics, affine or not, and through the fallback for a strided input or a
+    /// target of the other layout. With a gradient wanted it is ATen's batch norm and an in-place add (and ReLU), which
+    /// backpropagates; a target of another shape is refused.
     /// </summary>
     [Theory]
     [InlineData(6, 8, 9, true)]

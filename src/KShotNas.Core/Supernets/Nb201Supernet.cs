@@ -56,13 +56,17 @@ public sealed class Nb201Supernet : Supernet
     /// <summary>The space.</summary>
     public new Nb201Space Space => (Nb201Space)base.Space;
 
+    // Whether blocks hand an input that only convolutions read over activated and ReLUs overwrite such nodes (the
+    // default). Off, every ReLU is a new tensor taken where it is read: the tests' plain reference for the fused forward.
+    internal bool HandOverActivations { get; set; } = true;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input, Architecture a)
     {
         Space.Validate(a);
         var o = Space.Options;
         using var scope = TensorScope.Begin();
-        var onlyActivated = OnlyActivated(a);
+        var onlyActivated = HandOverActivations ? OnlyActivated(a) : new bool[3];
         // A cell input that only convolutions read is wanted as ReLU(input) alone, so its producer (the stem, a reduction,
         // the cell before) writes it activated where it can, in the pass that writes it.
         var activateInputs = onlyActivated[0];
