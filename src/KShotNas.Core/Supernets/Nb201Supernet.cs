@@ -91,14 +91,10 @@ public sealed class Nb201Supernet : Supernet
         using var scope = TensorScope.Begin();
         var shortcut = Conv(Functional.AvgPool2d(x, 2, 2), r.Shortcut);
         // x is the last cell's output, needed by nothing else once pooled.
-        var a = Norms.ApplyInPlace(Conv(ReluOverwriting(x), r.ConvA, stride: 2, padding: 1), r.NormA, relu: true);
+        var a = Norms.ApplyInPlace(Conv(NormSites.ReluOverwriting(x), r.ConvA, stride: 2, padding: 1), r.NormA, relu: true);
         // shortcut + norm(b) is the same float sum as norm(b) + shortcut; adding into the shortcut fuses it with the norm.
         return scope.Return(Norms.AddTo(shortcut, Conv(a, r.ConvB, padding: 1), r.NormB, relu: activateOutput));
     }
-
-    // ReLU of an intermediate nothing reads afterwards: without gradients in place (clamp_min(0) is libtorch's ReLU), which
-    // saves a 2,048-image tensor and its write-allocate traffic; with them a new tensor, as autograd needs the input.
-    private static Tensor ReluOverwriting(Tensor x) => x.RequiresGrad ? x.Relu() : x.ClampMinInPlace(0);
 
     // Node i < 3 that only convolutions read (no skip or pooling edge leaves it; node 3, the output, is the next block's).
     private static bool[] OnlyActivated(Architecture a)
@@ -133,7 +129,7 @@ public sealed class Nb201Supernet : Supernet
                 if (op is Nb201Space.None) continue;
                 if (op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3)
                 {
-                    activated[from] ??= onlyActivated[from] && !AliasedBelow(nodes, from, to) ? ReluOverwriting(nodes[from]) : nodes[from].Relu();
+                    activated[from] ??= onlyActivated[from] && !AliasedBelow(nodes, from, to) ? NormSites.ReluOverwriting(nodes[from]) : nodes[from].Relu();
                     var (conv, padding, norm) = op == Nb201Space.Conv1x1 ? (s.Conv1x1[e], 0, s.Norm1x1[e]) : (s.Conv3x3[e], 1, s.Norm3x3[e]);
                     var relu = activate && from == last && (owned || sum is null);
                     if (owned) // normalized straight into the sum: one pass instead of normalize, then add

@@ -69,8 +69,8 @@ public sealed class NormSites : Module
     {
         if (!x.RequiresGrad && OnePassBatchStatistics(site))
             return Functional.BatchNormInto(x, null, null, null, null, training: true, target: x, accumulate: false, relu: relu);
-        var y = Apply(x, site);
-        return relu ? y.Relu() : y;
+        var y = Apply(x, site); // a new tensor
+        return relu ? ReluOverwriting(y) : y;
     }
 
     /// <summary>
@@ -84,9 +84,15 @@ public sealed class NormSites : Module
         if (OnePassBatchStatistics(site))
             return Functional.BatchNormInto(x, null, null, null, null, training: true, target: sum, accumulate: true, relu: relu);
         sum.AddInPlace(Apply(x, site));
-        // Autograd's clamp_min_ would need the overwritten sum for its backward: out of place when a gradient flows.
-        return !relu ? sum : sum.RequiresGrad ? sum.Relu() : sum.ClampMinInPlace(0);
+        return relu ? ReluOverwriting(sum) : sum;
     }
+
+    /// <summary>
+    /// ReLU of an intermediate nothing reads afterwards: without gradients in place (clamp_min(0) is libtorch's ReLU),
+    /// which saves a tensor and its write-allocate traffic; with them a new tensor, as autograd's clamp_min_ would need
+    /// the overwritten input for its backward.
+    /// </summary>
+    internal static Tensor ReluOverwriting(Tensor x) => x.RequiresGrad ? x.Relu() : x.ClampMinInPlace(0);
 
     // Apply's plain batch-statistics case, the one the fused kernels serve (not chunks, not running statistics).
     private bool OnePassBatchStatistics(int site) => _stats[site] is null && ChunkedBatchStatistics.Current is null;
