@@ -3,7 +3,7 @@
 // exception ever crosses into .NET; the message is kept per thread for kst_last_error.
 #pragma once
 
-#include <torch/torch.h>
+#include "kst_torch.h"
 
 #include <atomic>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Batch norm with the batch's own statistics in KShotNas's kernels (batch_norm.cpp), used by kst_batch_norm.
 #pragma once
 
-#include <torch/torch.h>
+#include "kst_torch.h"
 
 namespace kst {
 // True when fast_batch_norm serves this call (training mode, i.e. batch statistics): no gradient wanted, float CPU

@@ -1,7 +1,7 @@
 // Which memory layout the shim's own no-gradient kernels (batch_norm.cpp, pooling.cpp) read and write.
 #pragma once
 
-#include <torch/torch.h>
+#include "kst_torch.h"
 
 namespace kst {
 // True for a 4-D tensor stored channels-last (N, H, W, C in memory), the layout no-gradient convolutions produce

@@ -1,7 +1,7 @@
 // Average pooling without autograd, one pass over the input (pooling.cpp), used by kst_pool2d when no gradient is wanted.
 #pragma once
 
-#include <torch/torch.h>
+#include "kst_torch.h"
 
 namespace kst {
 // True when the direct kernels serve this call: a float CPU 4-D tensor and no gradient wanted (grad mode off, or an

@@ -152,7 +152,7 @@ public sealed class NasRecipe
     public SearchConstraints Constraints => new(MaxFlops, MaxParameters);
 
     /// <summary>
-    /// The main job's preset (`kshotnas run`): a 320 s budget for the fit split 55/15/30 (more for the supernet than the
+    /// The main job's preset (`kshotnas run`): a 240 s budget for the fit split 55/15/30 (more for the supernet than the
     /// default, so that it gets near the ranking study's 10 path-epochs on a 2-core machine). The rest is the defaults (its
     /// retraining covers about 2 passes over 60,000 images, so the automatic rule does not augment).
     /// </summary>
@@ -166,7 +166,7 @@ public sealed class NasRecipe
     };
 
     /// <summary>The main job's time budget for the fit in seconds (the whole job adds reading the data and the test evaluation).</summary>
-    public const int MainJobTimeBudgetSeconds = 320;
+    public const int MainJobTimeBudgetSeconds = 240;
 
     /// <summary>A copy (sub-objects are immutable or replaced whole).</summary>
     public NasRecipe Clone() => (NasRecipe)MemberwiseClone();
