@@ -91,6 +91,9 @@ public class RetrainingLengthTests
         Assert.True(result.Steps > 4 && result.Steps < 100_000, $"{result.Steps} steps");
         Assert.True(double.IsNaN(result.TestAccuracy)); // no test data given
         Assert.True(reports[^1].LearningRate < 0.2 * reports[0].LearningRate, "the cosine schedule should be near its end when the time is up");
+        // The last report reads n/n, not n of the planned 100,000 (TimedProgress).
+        Assert.Equal(result.Steps, reports[^1].Step);
+        Assert.Equal(result.Steps, reports[^1].TotalSteps);
     }
 }
 

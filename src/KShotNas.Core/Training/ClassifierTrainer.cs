@@ -131,8 +131,8 @@ public sealed class ClassifierTrainer
                 if (step % o.ReportEvery == 0 || (limit is null ? step == total : Done()))
                 {
                     loss = lossSum / windowSteps;
-                    progress?.Report(new TrainingProgress(epoch + 1, epochs, step, total, loss, accSum / windowSteps, lr,
-                        windowImages / Math.Max(1e-9, window.Elapsed.TotalSeconds)));
+                    progress?.Report(new TrainingProgress(epoch + 1, epochs, step, TimedProgress.Total(step, 0, total, limit, clock.Elapsed), loss,
+                        accSum / windowSteps, lr, windowImages / Math.Max(1e-9, window.Elapsed.TotalSeconds)));
                     lossSum = accSum = 0; windowSteps = 0; windowImages = 0; window.Restart();
                 }
             }

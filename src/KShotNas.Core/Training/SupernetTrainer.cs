@@ -141,7 +141,8 @@ public sealed class SupernetTrainer
                 step++;
                 if (step % o.ReportEvery == 0 || step == total)
                 {
-                    progress?.Report(new SupernetProgress(epoch + 1, _epochs, step, total, lossSum / windowSteps, accSum / windowSteps, lr,
+                    progress?.Report(new SupernetProgress(epoch + 1, _epochs, step, TimedProgress.Total(step, firstStep, total, limit, clock.Elapsed),
+                        lossSum / windowSteps, accSum / windowSteps, lr,
                         windowSteps * (double)o.BatchSize * pathCount / Math.Max(1e-9, window.Elapsed.TotalSeconds)));
                     lossSum = accSum = 0; windowSteps = 0; window.Restart();
                 }
