@@ -11,10 +11,11 @@ return options.Mode switch
     "scoring" => ScoringBenchmark.Run(options),
     "batchnorm" => BatchNormBenchmark.Run(options),
     "probe" => ProbeBenchmark.Run(options),
+    "retrain-probe" => RetrainProbeBenchmark.Run(options),
     "inference" => InferenceBenchmark.Run(options),
     "streaming" => StreamingBenchmark.Run(options),
     "allreduce" => AllReduceBenchmark.Run(options), // under `kshotnas launch --nproc N --`
-    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, scoring, batchnorm, probe, kshot, inference, streaming, allreduce)"),
+    _ => Fail($"unknown benchmark '{options.Mode}' (known: cnn, supernet, scoring, batchnorm, probe, retrain-probe, kshot, inference, streaming, allreduce)"),
 };
 
 static int Fail(string message)
