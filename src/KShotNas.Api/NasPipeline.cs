@@ -102,7 +102,9 @@ public sealed class NasPipeline
         var scorer = new SupernetScorer(supernet, scoring, options: evaluator.Options);
         var strategy = StrategyFactory.Create(o.SearchStrategy, space, o.Constraints, (ulong)o.Seed);
         var report = SearchRunner.Run(strategy, scorer, space, searchBudget,
-            new SyncProgress<SearchProgress>(p => progress?.Report(new NasProgress("search", p.Queries, ExpectedCandidates(budget?.Plan) ?? p.Budget, $"best {p.BestAccuracy:P1}"))),
+            new SyncProgress<SearchProgress>(p => progress?.Report(new NasProgress("search", p.Queries,
+                TimedProgress.Total(p.Queries, 0, ExpectedCandidates(budget?.Plan) ?? p.Budget, budget?.Plan.SearchTime, clock.Elapsed),
+                $"best {p.BestAccuracy:P1}"))),
             cancellationToken, timeLimit: budget?.Plan.SearchTime);
         if (supernet.Simplex is { } simplex)
             Record.Codes = new CodeReport(simplex, report.Candidates.Select(x => space.Parse(x.Arch)).ToList());
@@ -121,7 +123,7 @@ public sealed class NasPipeline
         return Retrain(space, prior, null, train, validation, progress, budget, cancellationToken);
     }
 
-    // A timed search's progress total: the candidates its time allows at the measured scoring cost.
+    // A timed search's planned candidates at the measured scoring cost (its progress total until it has a rate of its own).
     private static int? ExpectedCandidates(TimeBudgetPlan? plan) =>
         plan?.SearchTime is { } t ? (int)Math.Max(1, t.TotalSeconds / plan.ScoringSeconds) : null;
 

@@ -5,7 +5,7 @@ namespace KShotNas.Training;
 /// step count, and the plan comes from a few probed steps: the main job planned 5,133 retraining steps and ran 8,226
 /// (2026-12-05), so reports read "8200/5133". The total reported is the steps the time allows at the rate so far.
 /// </summary>
-internal static class TimedProgress
+public static class TimedProgress
 {
     /// <summary>
     /// <paramref name="planned"/> when the run has no time limit; otherwise the steps done plus those the time left allows
