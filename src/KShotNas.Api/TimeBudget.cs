@@ -146,6 +146,8 @@ internal static class CostProbe
     /// </summary>
     public static double SupernetStepSeconds(Supernet supernet, IImageBatches train, int batchSize, PathSampler sampler, Random rng)
     {
+        GC.Collect(); // the rows just read left garbage; a collection during the timed steps would slow them
+        GC.WaitForPendingFinalizers();
         var warm = new PathSampler(supernet.Space, PathSampling.FairNas).Next(rng);
         var steps = Enumerable.Range(0, TimedPasses).Select(_ => sampler.Next(rng)).ToList();
         // Pass list: the warm-up paths (group -1), then each timed step's paths (group = the step).
