@@ -139,7 +139,7 @@ public sealed class SupernetTrainer
                 losses.Add(loss);
                 lossSum += loss; accSum += acc; windowSteps++;
                 step++;
-                if (step % o.ReportEvery == 0 || step == total)
+                if (step % o.ReportEvery == 0 || (limit is null ? step == total : TimeUp()))
                 {
                     progress?.Report(new SupernetProgress(epoch + 1, _epochs, step, TimedProgress.Total(step, firstStep, total, limit, clock.Elapsed),
                         lossSum / windowSteps, accSum / windowSteps, lr,

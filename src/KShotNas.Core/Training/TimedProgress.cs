@@ -14,7 +14,8 @@ public static class TimedProgress
     public static long Total(long step, long firstStep, long planned, TimeSpan? limit, TimeSpan elapsed)
     {
         if (limit is not { } l) return planned;
-        if (elapsed >= l || step <= firstStep || elapsed <= TimeSpan.Zero) return elapsed >= l ? step : Math.Max(step, planned);
+        if (elapsed >= l) return step;
+        if (step <= firstStep || elapsed <= TimeSpan.Zero) return Math.Max(step, planned); // no rate yet
         var rate = (step - firstStep) / elapsed.TotalSeconds;
         return step + (long)Math.Round(rate * (l - elapsed).TotalSeconds);
     }
