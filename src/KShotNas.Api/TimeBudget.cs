@@ -146,8 +146,7 @@ internal static class CostProbe
     /// </summary>
     public static double SupernetStepSeconds(Supernet supernet, IImageBatches train, int batchSize, PathSampler sampler, Random rng)
     {
-        GC.Collect(); // the rows just read left garbage; a collection during the timed steps would slow them
-        GC.WaitForPendingFinalizers();
+        CollectGarbage();
         var warm = new PathSampler(supernet.Space, PathSampling.FairNas).Next(rng);
         var steps = Enumerable.Range(0, TimedPasses).Select(_ => sampler.Next(rng)).ToList();
         // Pass list: the warm-up paths (group -1), then each timed step's paths (group = the step).
@@ -173,8 +172,7 @@ internal static class CostProbe
     /// </summary>
     public static double StepSeconds(Module network, IImageBatches train, int batchSize)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        CollectGarbage();
         const int untimed = 2;
         var seconds = new double[TimedRetrainPasses];
         ForwardBackward(network, train, batchSize, TimedRetrainPasses + untimed, (i, x) =>
@@ -190,6 +188,13 @@ internal static class CostProbe
 
     /// <summary>How many retraining passes <see cref="StepSeconds"/> times.</summary>
     public const int TimedRetrainPasses = 12;
+
+    // The rows just read (or the search just run) left garbage; a collection during the timed passes would slow them.
+    private static void CollectGarbage()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
 
     /// <summary>
     /// Seconds to score one candidate the search could propose: the median of <see cref="TimedScorings"/> scorings of
