@@ -7,9 +7,9 @@ namespace KShotNas.Core.Tests;
 /// <summary>
 /// The no-gradient NB201 forward (batch norm written into its target, pooling added into the sum, ReLU in place or in the
 /// normalization's pass) gives the logits of the gradient forward without hand-overs, which runs the plain operations
-/// and takes every ReLU where it is read, for every cell of the space. In-place work must never touch a tensor another edge still reads (a skip edge passes its node on, so
-/// nodes alias), and a ReLU applied by a node's producer (the stem, a reduction, the cell before: N = 2) must stand for
-/// the one its readers would apply.
+/// and takes every ReLU where it is read, for every cell of the space. In-place work must never touch a tensor another
+/// edge still reads (a skip edge passes its node on, so nodes alias), and a ReLU applied by a node's producer (the stem,
+/// a reduction, the cell before: N = 2) must stand for the one its readers would apply.
 /// </summary>
 public class FusedForwardTests
 {
