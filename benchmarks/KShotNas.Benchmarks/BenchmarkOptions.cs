@@ -1,7 +1,7 @@
 namespace KShotNas.Benchmarks;
 
 /// <summary>Command-line settings shared by the benchmarks.</summary>
-public sealed record BenchmarkOptions(string Mode, int Threads, int Batch, int Steps, int Warmup, int Rounds, string Python, int Paths = 8, string? Only = null)
+public sealed record BenchmarkOptions(string Mode, int Threads, int Batch, int Steps, int Warmup, int Rounds, string Python, int Paths = 8, string? Only = null, bool BatchSet = false)
 {
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -19,6 +19,6 @@ public sealed record BenchmarkOptions(string Mode, int Threads, int Batch, int S
         var py = Array.IndexOf(args, "--python");
         return new BenchmarkOptions(mode, Int("--threads", Environment.ProcessorCount), Int("--batch", 64), Int("--steps", 200),
             Int("--warmup", 20), Int("--rounds", 5), py >= 0 ? args[py + 1] : "/usr/bin/python3",
-            Int("--paths", 8), Str("--only"));
+            Int("--paths", 8), Str("--only"), args.Contains("--batch"));
     }
 }

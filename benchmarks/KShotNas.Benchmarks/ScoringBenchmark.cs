@@ -15,7 +15,9 @@ namespace KShotNas.Benchmarks;
 /// each round: the former way (one forward, glibc memory), one forward with the caching allocator (the default), and
 /// chunks of 256, 512 and 1,024 with the whole batch's statistics. Per configuration: ms per path, the time the
 /// path's convolutions alone take at the kernels' measured speed (roofline), peak bytes of CPU tensors, peak RSS
-/// growth and page faults per path. Also training's images/s (SPOS, batch 64) for the cost of a scored image.
+/// growth and page faults per path. Each round also times the paths' convolutions alone at 2,048 images
+/// (<see cref="ConvOnlyForward"/>), and each configuration's time is divided by that round's. Also training's images/s
+/// (SPOS, batch 64) for the cost of a scored image.
 /// </summary>
 public static class ScoringBenchmark
 {
@@ -44,14 +46,22 @@ public static class ScoringBenchmark
         Console.WriteLine($"NB201 C=8 N=1, {paths.Count} paths x 2,048 images, batch statistics, {o.Threads} threads, {o.Rounds} rounds alternating");
         TorchRuntime.ConfigureCpuCache(true); // kernels timed without glibc's page faults
         var convMs = ConvRoofline(space, paths, o);
-        if (o.Only is null || o.Only.Contains("kernels", StringComparison.OrdinalIgnoreCase)) OtherKernels();
+        if (o.Only is null || o.Only.Contains("kernels", StringComparison.OrdinalIgnoreCase)) OtherKernels(o.BatchSet ? o.Batch : 256);
         TorchRuntime.ConfigureCpuCache(false);
         var times = configs.ToDictionary(c => c, _ => new List<double>());
+        var ratios = configs.ToDictionary(c => c, _ => new List<double>()); // to the same round's conv-only forward
         var scores = new Dictionary<Config, double[]>();
         foreach (var c in configs) Score(net, paths.Take(1).ToList(), data, c); // warm-up (oneDNN primitives, caches)
+        using var convForward = new ConvOnlyForward(space, paths);
+        convForward.Run(); // warm-up
         for (var r = 0; r < o.Rounds; r++)
         {
             Config? previous = null;
+            // The convolutions alone, timed in the round at its start or end (alternating), so that the ratio compares
+            // runs under the same load: the roofline above is a best-of at batch 256, measured once.
+            var convFirst = r % 2 == 0;
+            var convRound = convFirst ? convForward.Run() : 0;
+            if (convFirst) Console.WriteLine($"round {r + 1} {"conv-only forward",-32} {convRound,7:F0} ms/path");
             foreach (var c in r % 2 == 0 ? configs : configs.Reverse())
             {
                 // The glibc configuration empties the cache; refill it untimed, as a search's later calls find it full.
@@ -63,7 +73,16 @@ public static class ScoringBenchmark
                 Console.WriteLine($"round {r + 1} {c.Name,-32} {times[c][^1],7:F0} ms/path  x{times[c][^1] / convMs,5:F2} of conv-only  "
                                   + $"peak tensors {peak / 1048576.0,6:F0} MiB  RSS growth {rss / 1048576.0,6:F0} MiB  {faults / paths.Count,7:N0} page faults/path");
             }
+            if (!convFirst)
+            {
+                convRound = convForward.Run();
+                Console.WriteLine($"round {r + 1} {"conv-only forward",-32} {convRound,7:F0} ms/path");
+            }
+            foreach (var c in configs) ratios[c].Add(times[c][^1] / convRound);
         }
+        foreach (var c in configs.Where(c => ratios[c].Count > 0))
+            Console.WriteLine($"{c.Name,-32} against the conv-only forward of its round: median x{Metrics.Median(ratios[c]):F2} "
+                              + $"(x{ratios[c].Min():F2}-{ratios[c].Max():F2} over {ratios[c].Count} rounds)");
         if (o.Rounds == 0 || o.Only is not null) return 0;
         var before = Metrics.Median(times[configs[0]]);
         foreach (var c in configs)
@@ -181,20 +200,7 @@ public static class ScoringBenchmark
         }
         foreach (var a in paths)
         {
-            double t = Site(opt.InputChannels, opt.C, 3, 1, opt.InputSize);
-            int c = opt.C, size = opt.InputSize;
-            for (var stage = 0; stage < 3; stage++)
-            {
-                if (stage > 0)
-                {
-                    t += Site(c, 2 * c, 3, 2, size) + Site(2 * c, 2 * c, 3, 1, size / 2) + Site(c, 2 * c, 1, 1, size / 2);
-                    c *= 2;
-                    size /= 2;
-                }
-                for (var cell = 0; cell < opt.N; cell++)
-                    for (var e = 0; e < Nb201Space.Edges.Length; e++)
-                        t += a[e] switch { Nb201Space.Conv1x1 => Site(c, c, 1, 1, size), Nb201Space.Conv3x3 => Site(c, c, 3, 1, size), _ => 0 };
-            }
+            var t = ConvOnlyForward.Convolutions(opt, a).Sum(c => Site(c.Cin, c.Cout, c.K, c.Stride, c.Size));
             total += t * 2048 / batch;
             macs += space.Profile(a).Flops;
         }
@@ -236,24 +242,29 @@ public static class ScoringBenchmark
     private static Tensor ChannelsLast(Tensor x) => Functional.Conv2d(x, Tensor.Randn([x.Size(1), x.Size(1), 1, 1]), null);
 
     /// <summary>
-    /// The memory-bound kernels a path runs besides convolutions, on one stage-0 chunk (256 x 8 x 28 x 28, 6.4 MiB) in the
-    /// channels-last layout scoring runs in.
+    /// The memory-bound kernels a path runs besides convolutions, on <paramref name="batch"/> stage-0 images (256 by default,
+    /// a 6.4 MiB chunk; `--batch 2048` gives scoring's whole batch, 49 MiB, beyond the caches) in the channels-last layout
+    /// scoring runs in.
     /// </summary>
-    private static void OtherKernels()
+    private static void OtherKernels(int batch)
     {
         using var scope = TensorScope.Begin();
         using var noGrad = NoGradScope.Begin();
-        var x = ChannelsLast(Tensor.Randn([256, 8, 28, 28]));
-        var y = ChannelsLast(Tensor.Randn([256, 8, 28, 28]));
+        var x = ChannelsLast(Tensor.Randn([batch, 8, 28, 28]));
+        var y = ChannelsLast(Tensor.Randn([batch, 8, 28, 28]));
         var mean = Tensor.Zeros([8]);
         var var = Tensor.Ones([8]);
         var w = Tensor.Randn([8, 8, 3, 3]);
-        Console.WriteLine("other kernels on one 256 x 8 x 28 x 28 chunk, channels-last (best of 7 blocks of 5):");
+        Console.WriteLine($"other kernels on {batch} x 8 x 28 x 28 ({batch * 8 * 28 * 28 * 4.0 / 1048576:F1} MiB), channels-last (best of 7 blocks of 5):");
         foreach (var (name, op) in new (string, Func<Tensor>)[]
                  {
                      ("conv 3x3 (reference)", () => Functional.Conv2d(x, w, null, 1, 1)),
                      ("relu", () => x.Relu()),
                      ("add", () => x + y),
+                     ("add in place (y += x)", () => y.AddInPlace(x)),
+                     ("relu in place", () => y.ClampMinInPlace(0)),
+                     ("channel moments (the moments pass)", () => { Functional.ChannelMoments(x); return x; }),
+                     ("batch norm in place, with relu", () => Functional.BatchNormInto(y, null, null, null, null, training: true, y, accumulate: false, relu: true)),
                      ("batch norm, batch statistics", () => Functional.BatchNorm(x, null, null, null, null, training: true)),
                      ("batch norm, given statistics", () => Functional.BatchNorm(x, mean, var, null, null, training: false)),
                      ("batch norm added into a sum (x + bn(y))", () => Functional.BatchNormInto(y, null, null, null, null, training: true, x, accumulate: true)),

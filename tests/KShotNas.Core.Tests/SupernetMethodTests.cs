@@ -127,10 +127,16 @@ public class SupernetMethodTests
         Assert.True(abandoned.Duration.TotalSeconds < 1.5, $"trained {abandoned.Duration.TotalSeconds:F1} s");
 
         options.MinimumProjectedSteps = 1;
-        var kept = method.Train(supernet, data, options);
+        options.ReportEvery = 1_000_000; // only the report when the time is up
+        var reports = new List<SupernetProgress>();
+        var kept = method.Train(supernet, data, options, new SyncProgress<SupernetProgress>(reports.Add));
         Assert.False(kept.Abandoned);
         Assert.True(kept.Completed);
         Assert.NotNull(kept.ProjectedSteps);
         Assert.True(kept.Duration.TotalSeconds >= 3);
+        // The run reports when its time is up, and that report reads n/n, not n of the planned 100,000 (TimedProgress).
+        var last = Assert.Single(reports);
+        Assert.Equal(kept.Steps, last.Step);
+        Assert.Equal(kept.Steps, last.TotalSteps);
     }
 }

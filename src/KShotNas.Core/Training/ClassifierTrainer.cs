@@ -109,11 +109,13 @@ public sealed class ClassifierTrainer
         model.Train();
         var augmentRng = new Random(o.Seed);
         bool Done() => limit is { } l ? clock.Elapsed >= l : step >= total;
-        for (var epoch = 0; (limit is not null || epoch < epochs) && !Done(); epoch++)
+        // Read once a step, after it: the last report and the stop must agree that the time is up.
+        var done = Done();
+        for (var epoch = 0; (limit is not null || epoch < epochs) && !done; epoch++)
         {
             foreach (var (x, y) in train.Batches(o.BatchSize, o.Seed + epoch))
             {
-                if (Done())
+                if (done)
                 {
                     // The last epoch stops part-way.
                     x.Dispose();
@@ -128,7 +130,8 @@ public sealed class ClassifierTrainer
                 var (l, acc) = TrainStep(model, optimizer, parameters, BatchAugmentation.Apply(x, o.Augmentation, augmentRng), y, lr, step);
                 lossSum += l; accSum += acc; windowSteps++; windowImages += y.Size(0);
                 step++;
-                if (step % o.ReportEvery == 0 || (limit is null ? step == total : Done()))
+                done = Done();
+                if (step % o.ReportEvery == 0 || (limit is null ? step == total : done))
                 {
                     loss = lossSum / windowSteps;
                     progress?.Report(new TrainingProgress(epoch + 1, epochs, step, TimedProgress.Total(step, 0, total, limit, clock.Elapsed), loss,

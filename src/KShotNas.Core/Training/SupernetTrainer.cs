@@ -139,7 +139,9 @@ public sealed class SupernetTrainer
                 losses.Add(loss);
                 lossSum += loss; accSum += acc; windowSteps++;
                 step++;
-                if (step % o.ReportEvery == 0 || (limit is null ? step == total : TimeUp()))
+                // Read once a step: the report and the stop must agree that the time is up, or the last report could be missed.
+                var timeUp = TimeUp();
+                if (step % o.ReportEvery == 0 || (limit is null ? step == total : timeUp))
                 {
                     progress?.Report(new SupernetProgress(epoch + 1, _epochs, step, TimedProgress.Total(step, firstStep, total, limit, clock.Elapsed),
                         lossSum / windowSteps, accSum / windowSteps, lr,
@@ -152,12 +154,12 @@ public sealed class SupernetTrainer
                     if (projected < minimum)
                         return Result(step, losses, clock, ms, clusters, completed: false, warnings, projected) with { Abandoned = true };
                 }
-                var stop = o.StopAtStep is { } s && step >= s || TimeUp();
+                var stop = o.StopAtStep is { } s && step >= s || timeUp;
                 var epochEnd = step % stepsPerEpoch == 0;
                 if (o.CheckpointPath is not null && (Parallel?.IsWriter ?? true) && (stop || epochEnd || (o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0)))
                     SaveChecked(o.CheckpointPath, supernet, clusters, ms, step, rng, kshot);
                 if ((epochEnd || step == total) && kshot is not null) CheckCodes(kshot, step, epoch, total, lr, progress, warnings);
-                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total || TimeUp(), warnings, projected);
+                if (stop) return Result(step, losses, clock, ms, clusters, completed: step >= total || timeUp, warnings, projected);
                 if (epochEnd) break;
             }
         }
