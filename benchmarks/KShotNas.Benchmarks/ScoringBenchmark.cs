@@ -83,6 +83,8 @@ public static class ScoringBenchmark
         foreach (var c in configs.Where(c => ratios[c].Count > 0))
             Console.WriteLine($"{c.Name,-32} against the conv-only forward of its round: median x{Metrics.Median(ratios[c]):F2} "
                               + $"(x{ratios[c].Min():F2}-{ratios[c].Max():F2} over {ratios[c].Count} rounds)");
+        if (configs.FirstOrDefault(c => c.Name.Contains("default")) is { } defaultConfig && o.Rounds > 0)
+            PairedByPath(net, paths, data, defaultConfig, convForward, o.Rounds);
         if (o.Rounds == 0 || o.Only is not null) return 0;
         var before = Metrics.Median(times[configs[0]]);
         foreach (var c in configs)
@@ -101,6 +103,35 @@ public static class ScoringBenchmark
         Console.WriteLine($"training (SPOS, batch 64, forward+backward+step): {train:F0} img/s; a scored image (default) costs "
                           + $"{train / scoredPerSecond:F2} trained images (before: {train / (2048 * 1000 / before):F2})");
         return 0;
+    }
+
+    /// <summary>
+    /// The default against the convolutions alone path by path, the two back to back in alternating order, so that each
+    /// ratio compares runs a second apart: on a machine whose load changes by the minute the per-round ratios still
+    /// moved by 20 %.
+    /// </summary>
+    private static void PairedByPath(Nb201Supernet net, List<Architecture> paths, ImageDataset data, Config c, ConvOnlyForward convs, int rounds)
+    {
+        var ratios = new List<double>();
+        var perRound = new List<double>(); // total scoring over total convolutions, each round's pairs
+        for (var r = 0; r < rounds; r++)
+        {
+            double scoreSum = 0, convSum = 0;
+            for (var p = 0; p < paths.Count; p++)
+            {
+                var convFirst = (r + p) % 2 == 0;
+                var conv = convFirst ? convs.RunPath(p) : 0;
+                var score = Score(net, [paths[p]], data, c).Seconds * 1000;
+                if (!convFirst) conv = convs.RunPath(p);
+                ratios.Add(score / conv);
+                (scoreSum, convSum) = (scoreSum + score, convSum + conv);
+            }
+            perRound.Add(scoreSum / convSum);
+        }
+        ratios.Sort();
+        Console.WriteLine($"{c.Name} against its convolutions alone, path by path ({ratios.Count} pairs): all paths' time over "
+                          + $"their convolutions' x{Metrics.Median(perRound):F2} (median of {rounds} rounds, x{perRound.Min():F2}-{perRound.Max():F2}); "
+                          + $"per path median x{Metrics.Median(ratios):F2}, quartiles x{ratios[ratios.Count / 4]:F2}-{ratios[3 * ratios.Count / 4]:F2}");
     }
 
     private static (double Seconds, double[] Scores, long PeakTensors, long RssGrowth, long Faults) Score(Nb201Supernet net, List<Architecture> paths, ImageDataset data, Config c)
