@@ -6,9 +6,9 @@ using KShotNas.Torch.Nn;
 namespace KShotNas.Benchmarks;
 
 /// <summary>
-/// The convolutions of NB201 paths alone, as scoring runs them: 2,048 images a call, channels-last, no gradient, inputs
-/// of each call's shape that do not fit in a cache, outputs freed at once (served by the caching allocator as scoring's
-/// are). The arithmetic floor of a scoring forward, timed in the same rounds as scoring.
+/// The convolutions of NB201 paths alone, as scoring runs them: 2,048 images a call, channels-last, no gradient, one
+/// input tensor per input shape (49 MiB at stage 0, beyond the caches), outputs freed at once (served by the caching
+/// allocator as scoring's are). The arithmetic floor of a scoring forward, timed beside scoring.
 /// </summary>
 internal sealed class ConvOnlyForward : IDisposable
 {
