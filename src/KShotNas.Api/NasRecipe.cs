@@ -154,8 +154,8 @@ public sealed class NasRecipe
     /// <summary>
     /// The main job's preset (`kshotnas run`): a 240 s budget for the fit (so that `./run.sh` with its first build ends
     /// within 6 minutes on a 2-core machine), split 55/15/30 when it searches (more for the supernet than the default, to
-    /// come near the ranking study's 10 path-epochs). The rest is the defaults (its
-    /// retraining plans fewer than 10 passes over 60,000 images, so the automatic rule does not augment).
+    /// come near the ranking study's 10 path-epochs). The rest is the defaults (its retraining plans fewer than 10 passes
+    /// over 60,000 images, so the automatic rule does not augment).
     /// </summary>
     /// <param name="timeBudgetSeconds">The fit's budget (null: none; then the job's counts from before budgets: 2 supernet
     /// epochs, 200 candidates, 3 retraining epochs).</param>
