@@ -30,9 +30,13 @@ internal sealed class ConvOnlyForward : IDisposable
             _paths.Add(Convolutions(space.Options, a).Select(c => (Input(c.Cin, c.Size), Weight(c.Cin, c.Cout, c.K), c.Stride, c.K / 2)).ToArray());
     }
 
-    /// <summary>The convolutions of a path's forward: input and output channels, kernel size, stride, input side.</summary>
+    /// <summary>
+    /// The convolutions of a path's scoring forward: input and output channels, kernel size, stride, input side. The cells
+    /// are pruned as scoring prunes them (<see cref="Nb201Space.Pruned"/>).
+    /// </summary>
     public static IEnumerable<(int Cin, int Cout, int K, int Stride, int Size)> Convolutions(Nb201Options opt, Architecture a)
     {
+        a = Nb201Space.Pruned(a);
         yield return (opt.InputChannels, opt.C, 3, 1, opt.InputSize);
         int c = opt.C, size = opt.InputSize;
         for (var stage = 0; stage < 3; stage++)

@@ -23,7 +23,9 @@ public static class ScoringBenchmark
 {
     // Batch < 2,048: separate evaluation batches, each normalized with its own statistics (not the exact scores): the
     // same arithmetic as chunks of that size without the hand-overs, so the difference is the hand-overs' cost.
-    private sealed record Config(string Name, bool Cache, int? Chunk, int Batch = 2048);
+    // PerEdge: each cell node written once per incoming edge, unpruned (Nb201Supernet.FuseNodes off), as before the
+    // one-pass nodes.
+    private sealed record Config(string Name, bool Cache, int? Chunk, int Batch = 2048, bool PerEdge = false);
 
     public static int Run(BenchmarkOptions o)
     {
@@ -38,7 +40,7 @@ public static class ScoringBenchmark
         var paths = Enumerable.Range(0, o.Paths).Select(_ => space.Sample(rng)).ToList();
         var configs = new[] { new Config("one batch, glibc (before)", false, null), new Config("one batch, cache (default)", true, null), new Config("chunks of 256, cache", true, 256),
             new Config("chunks of 512, cache", true, 512), new Config("chunks of 1024, cache", true, 1024),
-            new Config("8 batches of 256 (no hand-overs)", true, null, 256) };
+            new Config("one batch, a pass per edge", true, null, PerEdge: true), new Config("8 batches of 256 (no hand-overs)", true, null, 256) };
         // --only 'a|b': just the configurations whose names contain one of these (for profiling one of them); the
         // comparisons below need the full set.
         if (o.Only is { } only)
@@ -145,7 +147,9 @@ public static class ScoringBenchmark
         var clock = Stopwatch.StartNew();
         if (!c.Cache) TorchRuntime.ConfigureCpuCache(false); // scoring leaves the cache on
         using var evaluator = new SupernetEvaluator(new SupernetEvaluatorOptions { BatchSize = c.Batch, CpuCache = c.Cache, ChunkSize = c.Chunk });
+        net.FuseNodes = !c.PerEdge;
         var s = evaluator.Score(net, paths, data);
+        net.FuseNodes = true;
         var seconds = clock.Elapsed.TotalSeconds;
         var faults = MinorFaults() - faults0;
         return (seconds, s, TorchRuntime.CpuMemory.Peak - baseTensors, ProcStatus("VmHWM:") - rss0, faults);
@@ -233,11 +237,11 @@ public static class ScoringBenchmark
         {
             var t = ConvOnlyForward.Convolutions(opt, a).Sum(c => Site(c.Cin, c.Cout, c.K, c.Stride, c.Size));
             total += t * 2048 / batch;
-            macs += space.Profile(a).Flops;
+            macs += space.Profile(Nb201Space.Pruned(a)).Flops; // what scoring computes
         }
         var convMs = total / paths.Count;
         var gflops = 2.0 * macs / paths.Count * 2048 / convMs / 1e6;
-        Console.WriteLine($"average path: {2.0 * macs / paths.Count / 1e6:F2} MFLOP per image (profiler MACs x 2); its convolutions alone take {convMs:F0} ms "
+        Console.WriteLine($"average path: {2.0 * macs / paths.Count / 1e6:F2} MFLOP per image (profiler MACs x 2, cells pruned); its convolutions alone take {convMs:F0} ms "
                           + $"on 2,048 images ({gflops:F2} GFLOP/s)");
         var bandwidth = StreamBytesPerSecond();
         var normMs = normBytes / paths.Count / bandwidth * 1000;

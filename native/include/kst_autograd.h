@@ -16,3 +16,4 @@ KST_API kst_status kst_backward(kst_tensor t, kst_tensor grad, int32_t retain_gr
 KST_API kst_status kst_grad(kst_tensor t, kst_tensor* out);
 
 KST_API kst_status kst_set_grad_enabled(int32_t enabled, int32_t* previous);
+KST_API kst_status kst_grad_enabled(int32_t* out);

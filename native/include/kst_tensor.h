@@ -23,6 +23,9 @@ KST_API kst_status kst_tensor_randint(int64_t low, int64_t high, const int64_t* 
 
 KST_API kst_status kst_tensor_randperm(int64_t n, kst_tensor* out);
 
+// An uninitialized tensor of t's shape, type, device and memory layout (channels-last stays channels-last).
+KST_API kst_status kst_tensor_empty_like(kst_tensor t, kst_tensor* out);
+
 KST_API kst_status kst_tensor_ndim(kst_tensor t, int32_t* out);
 
 KST_API kst_status kst_tensor_shape(kst_tensor t, int64_t* out, int32_t capacity);

@@ -36,3 +36,10 @@ KST_API kst_status kst_set_grad_enabled(int32_t enabled, int32_t* previous) {
     c10::GradMode::set_enabled(enabled != 0);
   });
 }
+
+KST_API kst_status kst_grad_enabled(int32_t* out) {
+  return kst::guard([&] {
+    kst::check_out(out);
+    *out = c10::GradMode::is_enabled() ? 1 : 0;
+  });
+}

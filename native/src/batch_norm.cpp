@@ -175,6 +175,17 @@ void channel_affine(const Layout& l, const float* x, const std::vector<float>& m
   });
 }
 
+// po[k] = into(po[k], px[k]) for k < len: a term added as it is.
+template <bool Accumulate, bool Relu>
+inline __attribute__((always_inline)) void plain_loop(const float* px, float* po, int64_t len) {
+  for (int64_t k = 0; k < len; ++k) po[k] = into<Accumulate, Relu>(po[k], px[k]);
+}
+
+KST_VECTOR_CLONES void plain(const float* px, float* po, int64_t len, kst::Into mode) {
+  if (mode.accumulate) mode.relu ? plain_loop<true, true>(px, po, len) : plain_loop<true, false>(px, po, len);
+  else mode.relu ? plain_loop<false, true>(px, po, len) : plain_loop<false, false>(px, po, len);
+}
+
 struct Statistics {
   std::vector<float> mean, invstd;
   std::vector<double> var; // biased
@@ -299,5 +310,80 @@ void channel_moments(const torch::Tensor& input, double* mean, double* var, int6
   const auto stats = batch_statistics(Layout(x), x.data_ptr<float>(), 0);
   std::copy(stats.exact_mean.begin(), stats.exact_mean.end(), mean);
   std::copy(stats.var.begin(), stats.var.end(), var);
+}
+}  // namespace kst
+
+namespace kst {
+void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<bool>& normalize, double eps,
+                    const torch::Tensor& target, bool relu, const torch::Tensor& relu_copy) {
+  if (terms.empty() || terms.size() != normalize.size())
+    throw kst::invalid_argument("normalized_sum needs at least one term and one normalize flag per term");
+  const bool fast = direct_target(terms[0], target) && target.numel() > target.size(1) &&
+                    std::all_of(terms.begin(), terms.end(), [&](const torch::Tensor& t) {
+                      return fast_batch_norm_applies(t, {}, {}, {}, {}) && direct_target(t, target);
+                    }) &&
+                    (!relu_copy.defined() || direct_target(target, relu_copy));
+  for (size_t i = 0; i < terms.size(); ++i) {
+    if (terms[i].sizes() != target.sizes()) throw kst::invalid_argument("normalized_sum: a term's shape differs from the target's");
+    if (torch::GradMode::is_enabled() && terms[i].requires_grad())
+      throw kst::invalid_argument("normalized_sum is not differentiable: call it without gradients");
+    // Spans of the target are written before later terms are read there: only the first term may be the target.
+    if (i > 0 && terms[i].is_same(target)) throw kst::invalid_argument("normalized_sum: only the first term may be the target");
+  }
+  if (relu_copy.defined() && (relu_copy.sizes() != target.sizes() || relu_copy.is_same(target)))
+    throw kst::invalid_argument("normalized_sum: the ReLU copy must be a second tensor of the target's shape");
+  if (!fast) { // a layout the kernel does not read: ATen's operations, the same sum
+    torch::Tensor sum;
+    for (size_t i = 0; i < terms.size(); ++i) {
+      const auto t = normalize[i] ? torch::batch_norm(terms[i], {}, {}, {}, {}, true, 0.1, eps, false) : terms[i];
+      sum = i == 0 ? t.clone() : sum.add_(t);
+    }
+    if (relu_copy.defined()) relu_copy.copy_(sum.clamp_min(0));
+    else if (relu) sum.clamp_min_(0);
+    target.copy_(sum);
+    return;
+  }
+  const Layout l(target);
+  struct Term {
+    const float* x;
+    bool normalized;
+    std::vector<float> mean, scale, shift; // per channel (NCHW) or per position of a span (channels-last)
+  };
+  const int64_t rows = l.cl ? std::max<int64_t>(1, 1024 / l.c) : 0, width = rows * l.c;
+  std::vector<Term> parts;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const auto x = kst::dense(terms[i]);
+    Term t{x.data_ptr<float>(), normalize[i], {}, {}, {}};
+    if (t.normalized) {
+      const auto s = batch_statistics(Layout(x), t.x, eps);
+      const int64_t n = l.cl ? width : l.c;
+      t.mean.resize(n), t.scale.resize(n), t.shift.assign(n, 0.0f);
+      for (int64_t k = 0; k < n; ++k) t.mean[k] = s.mean[k % l.c], t.scale[k] = s.invstd[k % l.c];
+    }
+    parts.push_back(std::move(t));
+  }
+  float* out = target.data_ptr<float>();
+  float* copy = relu_copy.defined() ? relu_copy.data_ptr<float>() : nullptr;
+  // One span: every term in order into the target's span while it is in cache, then the ReLU copy.
+  const auto span = [&](int64_t offset, int64_t len, int64_t ch) {
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const auto& p = parts[i];
+      const kst::Into mode{i > 0, relu && copy == nullptr && i + 1 == parts.size()};
+      if (!p.normalized) plain(p.x + offset, out + offset, len, mode);
+      else if (l.cl) affine(p.x + offset, out + offset, len, p.mean.data(), p.scale.data(), p.shift.data(), mode);
+      else affine_row(p.x + offset, out + offset, len, p.mean[ch], p.scale[ch], 0.0f, mode);
+    }
+    if (copy != nullptr) plain(out + offset, copy + offset, len, kst::Into{false, true});
+  };
+  if (l.cl) {
+    const int64_t total = l.n * l.inner;
+    at::parallel_for(0, (total + rows - 1) / rows, 4, [&](int64_t begin, int64_t end) {
+      for (int64_t sp = begin; sp < end; ++sp) span(sp * width, std::min(width, (total - sp * rows) * l.c), 0);
+    });
+  } else {
+    at::parallel_for(0, l.n * l.c, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) span(r * l.inner, l.inner, r % l.c);
+    });
+  }
 }
 }  // namespace kst

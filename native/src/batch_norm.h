@@ -3,6 +3,8 @@
 
 #include "kst_torch.h"
 
+#include <vector>
+
 namespace kst {
 // True when fast_batch_norm serves this call (training mode, i.e. batch statistics): no gradient wanted, float CPU
 // input of at least 2 dimensions, weight and bias both given or both absent, running statistics both or neither.
@@ -43,4 +45,14 @@ void batch_norm_into(const torch::Tensor& x, const torch::Tensor& weight, const 
 // Per-channel mean and biased variance of x over dims 0, 2, 3, ... (the statistics fast_batch_norm normalizes with), in
 // double, for merging the statistics of several chunks of one batch. Float CPU input of at least 2 dimensions.
 void channel_moments(const torch::Tensor& x, double* mean, double* var, int64_t channels);
+}  // namespace kst
+
+namespace kst {
+// target = t0 + t1 + ... (added left to right), term i being batch_norm(terms[i]) with the batch's statistics (non-affine,
+// eps) when normalize[i], else terms[i] as it is; then the ReLU when relu, or, when relu_copy is defined, target the sum
+// and relu_copy its ReLU. Only terms[0] may be target itself. One pass over memory for the whole sum after one
+// statistics pass per normalized term: a cell node's incoming edges, where one call per edge wrote the node once each.
+// Float CPU tensors without gradients; terms of another layout than the target's go through ATen's operations.
+void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<bool>& normalize, double eps,
+                    const torch::Tensor& target, bool relu, const torch::Tensor& relu_copy);
 }  // namespace kst

@@ -120,6 +120,21 @@ KST_API kst_status kst_batch_norm_into(kst_tensor input, kst_tensor weight, kst_
   });
 }
 
+KST_API kst_status kst_normalized_sum(const kst_tensor* terms, const int32_t* normalize, int32_t count, double eps,
+                                     kst_tensor target, int32_t relu, kst_tensor relu_copy) {
+  return kst::guard([&] {
+    if (terms == nullptr || normalize == nullptr || count < 1)
+      throw kst::invalid_argument("normalized_sum needs at least one term and its normalize flag");
+    std::vector<torch::Tensor> xs;
+    std::vector<bool> norms;
+    for (int32_t i = 0; i < count; ++i) {
+      xs.push_back(kst::get(terms[i], "term"));
+      norms.push_back(normalize[i] != 0);
+    }
+    kst::normalized_sum(xs, norms, eps, kst::get(target, "target"), relu != 0, optional(relu_copy));
+  });
+}
+
 KST_API kst_status kst_channel_moments(kst_tensor input, double* mean, double* var, int64_t channels) {
   return kst::guard([&] {
     if (mean == nullptr || var == nullptr) throw kst::invalid_argument("channel_moments needs mean and var buffers");

@@ -84,6 +84,13 @@ KST_API kst_status kst_tensor_randperm(int64_t n, kst_tensor* out) {
   });
 }
 
+KST_API kst_status kst_tensor_empty_like(kst_tensor t, kst_tensor* out) {
+  return kst::guard([&] {
+    kst::check_out(out);
+    *out = kst::wrap(torch::empty_like(kst::get(t))); // preserves a channels-last layout
+  });
+}
+
 KST_API kst_status kst_tensor_ndim(kst_tensor t, int32_t* out) {
   return kst::guard([&] {
     kst::check_out(out);

@@ -84,6 +84,24 @@ public sealed class Nb201Space : SearchSpace
         return new Architecture(choices);
     }
 
+    /// <summary>
+    /// The cell with the edges that cannot change its output set to <see cref="None"/>: edges leaving a node that no
+    /// edge enters (its value is zeros, and every operation maps zeros to zeros, batch norm included), then edges into a
+    /// node that does not reach the output (node 3). The pruned cell computes the same output, so a forward may run it
+    /// instead. <see cref="Profile"/> still counts the pruned edges' FLOPs.
+    /// </summary>
+    public static Architecture Pruned(Architecture a)
+    {
+        var c = a.Choices.ToArray();
+        for (var node = 1; node <= 2; node++)
+            if (Enumerable.Range(0, node).All(from => c[EdgeIndex(node, from)] == None))
+                for (var to = node + 1; to <= 3; to++) c[EdgeIndex(to, node)] = None;
+        for (var node = 2; node >= 1; node--)
+            if (Enumerable.Range(node + 1, 3 - node).All(to => c[EdgeIndex(to, node)] == None))
+                for (var from = 0; from < node; from++) c[EdgeIndex(node, from)] = None;
+        return new Architecture(c);
+    }
+
     /// <summary>Counts of each operation in the cell.</summary>
     public static int Count(Architecture a, int op) => a.Choices.Count(c => c == op);
 

@@ -17,6 +17,12 @@ public sealed partial class Tensor
     public static Tensor Empty(ReadOnlySpan<long> shape, DType dtype = DType.Float32, Device? device = null) =>
         Create(CreateKind.Empty, shape, 0, dtype, device);
 
+    /// <summary>
+    /// An uninitialized tensor of <paramref name="like"/>'s shape, type and device, in its memory layout (a channels-last
+    /// tensor gives a channels-last one, which the no-gradient kernels write without a copy).
+    /// </summary>
+    public static Tensor EmptyLike(Tensor like) => From(TensorNative.kst_tensor_empty_like(like.Ptr, out var p), p);
+
     /// <summary>A tensor of zeros.</summary>
     public static Tensor Zeros(ReadOnlySpan<long> shape, DType dtype = DType.Float32, Device? device = null) =>
         Create(CreateKind.Zeros, shape, 0, dtype, device);

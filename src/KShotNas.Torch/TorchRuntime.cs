@@ -85,6 +85,19 @@ public static class TorchRuntime
     /// <summary>Frees every block the CPU cache holds.</summary>
     public static void EmptyCpuCache() => Status.Check(RuntimeNative.kst_cpu_cache_empty());
 
+    /// <summary>
+    /// Whether this thread records operations for autograd (off inside <see cref="NoGradScope"/>): forwards that only
+    /// score take their no-gradient kernels when it is off.
+    /// </summary>
+    public static bool GradEnabled
+    {
+        get
+        {
+            Status.Check(AutogradNative.kst_grad_enabled(out var enabled));
+            return enabled != 0;
+        }
+    }
+
     /// <summary>Sets the thread's grad mode and returns the previous one.</summary>
     internal static bool SetGradEnabled(bool enabled)
     {

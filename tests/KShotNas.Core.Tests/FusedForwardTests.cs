@@ -41,4 +41,32 @@ public class FusedForwardTests
         }
         Assert.Equal(15_625, checkedCells);
     }
+
+    /// <summary>
+    /// Scoring's cell that writes each node in one pass (and runs the pruned cell) gives bitwise the
+    /// logits of the cell that writes a node once per edge, for every cell, and frees what it allocates.
+    /// </summary>
+    [Fact]
+    public void OnePassNodesEqualOnePassPerEdgeForEveryCell()
+    {
+        TorchRuntime.ManualSeed(6);
+        using var net = new Nb201Supernet(new Nb201Space(new Nb201Options(C: 2, N: 2, InputChannels: 1, InputSize: 8, Classes: 3)));
+        using var scope = TensorScope.Begin();
+        using var noGrad = NoGradScope.Begin();
+        var x = Tensor.Randn([4, 1, 8, 8]) + 0.5;
+        var live = TorchRuntime.LiveNativeTensors;
+        var skipping = 0;
+        foreach (var a in net.Space.Enumerate())
+        {
+            using var s = TensorScope.Begin();
+            net.FuseNodes = false;
+            var perEdge = net.Forward(x, a).ToArray<float>();
+            net.FuseNodes = true;
+            var perNode = net.Forward(x, a).ToArray<float>();
+            Assert.True(perEdge.SequenceEqual(perNode), $"{net.Space.Format(a)}: {string.Join(", ", perEdge)} against {string.Join(", ", perNode)}");
+            if (!Nb201Space.Pruned(a).Equals(a)) skipping++;
+        }
+        Assert.Equal(live, TorchRuntime.LiveNativeTensors);
+        Assert.True(skipping > 3_000, $"{skipping} cells are pruned"); // the pruning is exercised, not only the sums
+    }
 }

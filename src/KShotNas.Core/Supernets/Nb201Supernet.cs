@@ -9,7 +9,7 @@ namespace KShotNas.Supernets;
 /// operations of all 6 edges (each cell its own weights; all cells run the same architecture).
 /// Batch norms are non-affine (the NB201 supernet recipe).
 /// </summary>
-public sealed class Nb201Supernet : Supernet
+public sealed partial class Nb201Supernet : Supernet
 {
     private readonly int _stemConv, _stemNorm, _lastNorm, _fcWeight, _fcBias;
     private readonly List<CellSlots> _cells = new();
@@ -60,10 +60,15 @@ public sealed class Nb201Supernet : Supernet
     // default). Off, every ReLU is a new tensor taken where it is read: the tests' plain reference for the fused forward.
     internal bool HandOverActivations { get; set; } = true;
 
+    // Scoring (no gradients, the batch's own statistics) writes each cell node in one pass (FusedForward); off, one pass
+    // per edge (Cell): the tests' reference for the fused nodes.
+    internal bool FuseNodes { get; set; } = true;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input, Architecture a)
     {
         Space.Validate(a);
+        if (FuseNodes && HandOverActivations && Norms.SumsInOnePass) return FusedForward(input, a);
         var o = Space.Options;
         using var scope = TensorScope.Begin();
         var onlyActivated = HandOverActivations ? OnlyActivated(a) : new bool[3];
@@ -163,7 +168,7 @@ public sealed class Nb201Supernet : Supernet
                 else if (!ReferenceEquals(x, nodes[from])) (sum, owned) = (x.AddInPlace(sum), true);
                 else (sum, owned) = (sum + x, true);
             }
-            nodes[to] = sum ?? Tensor.Zeros(input.Shape); // all incoming edges are 'none'
+            nodes[to] = sum ?? Tensor.EmptyLike(input).Zero(); // all incoming edges are 'none' (zeros in the input's layout)
         }
         return (scope.Return(activated[3] ?? nodes[3]), activated[3] is not null);
     }

@@ -88,6 +88,21 @@ public sealed class NormSites : Module
     }
 
     /// <summary>
+    /// True when <see cref="Sum"/> runs as one native pass: every site normalizes with the whole batch's own statistics
+    /// (<see cref="SupernetNorm.BatchStatistics"/>, not inside <see cref="ChunkedBatchStatistics.Run{T}"/>) and gradients
+    /// are off, as when scoring.
+    /// </summary>
+    internal bool SumsInOnePass => Mode == SupernetNorm.BatchStatistics && ChunkedBatchStatistics.Current is null && !TorchRuntime.GradEnabled;
+
+    /// <summary>
+    /// <paramref name="target"/> = the sum of <paramref name="terms"/> in order, each normalized when its flag in
+    /// <paramref name="normalize"/> is set, then its ReLU (<see cref="Functional.NormalizedSum"/>); only when
+    /// <see cref="SumsInOnePass"/>. A site's statistics are its batch's own, so the sites need no index here.
+    /// </summary>
+    internal static Tensor Sum(IReadOnlyList<Tensor> terms, IReadOnlyList<bool> normalize, Tensor target, bool relu, Tensor? reluCopy) =>
+        Functional.NormalizedSum(terms, normalize, target, relu, reluCopy);
+
+    /// <summary>
     /// ReLU of an intermediate nothing reads afterwards: without gradients in place (clamp_min(0) is libtorch's ReLU),
     /// which saves a tensor and its write-allocate traffic; with them a new tensor, as autograd's clamp_min_ would need
     /// the overwritten input for its backward.

@@ -11,4 +11,5 @@ internal static partial class AutogradNative
     [LibraryImport(Lib)] internal static partial int kst_backward(IntPtr t, IntPtr grad, int retainGraph);
     [LibraryImport(Lib)] internal static partial int kst_grad(IntPtr t, out IntPtr grad);
     [LibraryImport(Lib)] internal static partial int kst_set_grad_enabled(int enabled, out int previous);
+    [LibraryImport(Lib)] internal static partial int kst_grad_enabled(out int enabled);
 }

@@ -17,6 +17,7 @@ internal static unsafe partial class TensorNative
     [LibraryImport(Lib)] internal static partial int kst_tensor_arange(long n, int dtype, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int kst_tensor_randint(long low, long high, long* shape, int ndim, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int kst_tensor_randperm(long n, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int kst_tensor_empty_like(IntPtr t, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int kst_tensor_ndim(IntPtr t, out int ndim);
     [LibraryImport(Lib)] internal static partial int kst_tensor_shape(IntPtr t, long* shape, int capacity);
     [LibraryImport(Lib)] internal static partial int kst_tensor_dtype(IntPtr t, out int dtype);

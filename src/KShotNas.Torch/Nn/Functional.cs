@@ -49,6 +49,25 @@ public static class Functional
     }
 
     /// <summary>
+    /// <paramref name="target"/> = t0 + t1 + ..., added left to right, where t_i is the batch-statistics
+    /// <see cref="BatchNorm"/> of <paramref name="terms"/>[i] (non-affine) when <paramref name="normalize"/>[i], else the
+    /// term as it is; then the ReLU when <paramref name="relu"/> is true, or, with <paramref name="reluCopy"/>, the sum in
+    /// <paramref name="target"/> and its ReLU in <paramref name="reluCopy"/>. Only the first term may be the target itself.
+    /// One pass through memory writes the whole sum (after one statistics pass per normalized term), where a call of
+    /// <see cref="BatchNormInto"/> per term wrote the target once each: a cell node of a scoring forward. Not
+    /// differentiable: call it with gradients off (<see cref="NoGradScope"/>).
+    /// </summary>
+    public static Tensor NormalizedSum(IReadOnlyList<Tensor> terms, IReadOnlyList<bool> normalize, Tensor target, bool relu = false,
+        Tensor? reluCopy = null, double eps = 1e-5)
+    {
+        if (terms.Count == 0 || terms.Count != normalize.Count)
+            throw new ArgumentException("NormalizedSum needs at least one term and one normalize flag per term.", nameof(normalize));
+        Status.Check(NnNative.kst_normalized_sum(terms.Select(t => t.Ptr).ToArray(), normalize.Select(n => n ? 1 : 0).ToArray(),
+            terms.Count, eps, target.Ptr, relu ? 1 : 0, OrNull(reluCopy)));
+        return target;
+    }
+
+    /// <summary>
     /// Per-channel mean and biased variance of a float CPU tensor [N, C, ...] over every dimension but 1, in double:
     /// what batch norm with batch statistics normalizes with, in one native call (one chunk's share when a large batch
     /// runs as chunks, <c>ChunkedBatchStatistics</c>).

@@ -1,0 +1,146 @@
+using KShotNas.Spaces;
+using KShotNas.Torch;
+using KShotNas.Torch.Nn;
+
+namespace KShotNas.Supernets;
+
+public sealed partial class Nb201Supernet
+{
+    // A block's output as its readers want it: the value (skip and pooling edges, a reduction's pooled shortcut, the last
+    // batch norm), its ReLU (convolutions), or both. The block writes both in the pass that writes the value, where a
+    // reader would otherwise take the ReLU in a pass of its own.
+    private readonly record struct Handed(Tensor? Value, Tensor? Relu);
+
+    private readonly record struct Wants(bool Relu, bool Value);
+
+    // The forward as scoring runs it (no gradients, every site on its batch's statistics). Each cell node is written in
+    // one pass from all its incoming edges (NormSites.Sum): the edges' convolutions are normalized and summed with the
+    // skip and pooling edges' inputs, where Cell writes the node once per edge. The pass writes the node's value, its
+    // ReLU, or both, as its readers want. The cells are pruned (Nb201Space.Pruned: no edges out of a node of zeros, none
+    // into a node that does not reach the output). The sums add the same float values in the same order as Forward's
+    // other path, so the logits are the same (FusedForwardTests).
+    private Tensor FusedForward(Tensor input, Architecture a)
+    {
+        var o = Space.Options;
+        using var scope = TensorScope.Begin();
+        a = Nb201Space.Pruned(a);
+        // A cell whose input nothing reads still takes the input's shape for its zeros: it gets the value.
+        var cellInput = Readers(a, 0);
+        if (!cellInput.Relu) cellInput = cellInput with { Value = true };
+        var stem = Conv(input, _stemConv, padding: 1);
+        var x = Write([stem], [true], stem, cellInput);
+        for (var stage = 0; stage < 3; stage++)
+        {
+            if (stage > 0) x = FusedReduce(x, _reductions[stage - 1], cellInput);
+            for (var cell = 0; cell < o.N; cell++)
+            {
+                // The cell's output goes to the next cell, to a reduction (its pooled shortcut reads the value, its first
+                // convolution the ReLU), or to the last batch norm (the value).
+                var next = cell < o.N - 1 ? cellInput : stage < 2 ? new Wants(true, true) : new Wants(false, true);
+                x = FusedCell(x, a, _cells[stage * o.N + cell], next);
+            }
+        }
+        var y = Norms.ApplyInPlace(x.Value!, _lastNorm, relu: true); // the last cell's output, needed by nothing else
+        y = Functional.AdaptiveAvgPool2d(y).Flatten(1);
+        return Functional.Linear(y, Weights.Resolve(_fcWeight), Weights.Resolve(_fcBias)).MoveToOuterScope();
+    }
+
+    // target = the sum of the terms (normalized where flagged), handed over as `wants` asks: the ReLU in the same pass
+    // when only it is wanted, the value and a ReLU copy when both are.
+    private static Handed Write(List<Tensor> terms, List<bool> normalize, Tensor target, Wants wants)
+    {
+        var reluCopy = wants is { Relu: true, Value: true } ? Tensor.EmptyLike(target) : null;
+        NormSites.Sum(terms, normalize, target, relu: wants is { Relu: true, Value: false }, reluCopy);
+        return wants.Value ? new Handed(target, reluCopy) : new Handed(null, target);
+    }
+
+    private Handed FusedReduce(Handed x, ReductionSlots r, Wants wants)
+    {
+        using var scope = TensorScope.Begin();
+        var shortcut = Conv(Functional.AvgPool2d(x.Value!, 2, 2), r.Shortcut);
+        var a = Norms.ApplyInPlace(Conv(x.Relu!, r.ConvA, stride: 2, padding: 1), r.NormA, relu: true);
+        // shortcut + norm(b), as Reduce adds them.
+        return Returned(scope, Write([shortcut, Conv(a, r.ConvB, padding: 1)], [false, true], shortcut, wants));
+    }
+
+    private Handed FusedCell(Handed input, Architecture a, CellSlots s, Wants output)
+    {
+        using var scope = TensorScope.Begin();
+        var nodes = new Tensor?[4];
+        var activated = new Tensor?[4]; // ReLU(node), for the convolutions leaving it
+        (nodes[0], activated[0]) = (input.Value, input.Relu);
+        for (var to = 1; to <= 3; to++)
+        {
+            // What reads the node: its ReLU (convolutions leaving it) or its value (skip and pooling edges); node 3's
+            // readers are the next block's. A node the pruning cut off has no readers.
+            var wants = to < 3 ? Readers(a, to) : output;
+            if (!wants.Relu && !wants.Value) continue;
+            using var node = TensorScope.Begin(); // frees the edges' outputs that are not the node
+            var terms = new List<Tensor>();
+            var normalize = new List<bool>();
+            var owned = new List<bool>(); // the edge's own output (a convolution's or a pooling's), not a node
+            for (var from = 0; from < to; from++)
+            {
+                var e = Nb201Space.EdgeIndex(to, from);
+                var op = a[e];
+                if (op is Nb201Space.None) continue;
+                terms.Add(op switch
+                {
+                    Nb201Space.Conv1x1 => Conv(activated[from]!, s.Conv1x1[e]),
+                    Nb201Space.Conv3x3 => Conv(activated[from]!, s.Conv3x3[e], padding: 1),
+                    Nb201Space.Skip => nodes[from]!,
+                    Nb201Space.AvgPool => Functional.AvgPool2d(nodes[from]!, 3, 1, 1, countIncludePad: false),
+                    _ => throw new ArgumentOutOfRangeException(nameof(a), $"unknown operation {op}"),
+                });
+                normalize.Add(op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3);
+                owned.Add(op is not Nb201Space.Skip);
+            }
+            Handed h;
+            if (terms.Count == 0) // node 3 with no edges left: zeros
+            {
+                var zeros = Tensor.EmptyLike(input.Value ?? input.Relu!).Zero();
+                h = new Handed(zeros, zeros);
+            }
+            else if (terms.Count == 1 && !owned[0]) // one skip edge passes its source on
+            {
+                var from = Enumerable.Range(0, to).First(f => a[Nb201Space.EdgeIndex(to, f)] is not Nb201Space.None);
+                h = new Handed(nodes[from], wants.Relu ? activated[from] ?? nodes[from]!.Relu() : null);
+            }
+            else if (terms.Count == 1 && !normalize[0] && !wants.Relu) // one pooling edge's output, as it is
+            {
+                h = new Handed(terms[0], null);
+            }
+            else
+            {
+                // The sum goes into an edge's own output when one of the first two terms is one: the first two of a float
+                // sum may swap, and only the first term may be the target.
+                if (!owned[0] && terms.Count > 1 && owned[1])
+                {
+                    (terms[0], terms[1]) = (terms[1], terms[0]);
+                    (normalize[0], normalize[1]) = (normalize[1], normalize[0]);
+                    (owned[0], owned[1]) = (owned[1], owned[0]);
+                }
+                h = Write(terms, normalize, owned[0] ? terms[0] : Tensor.EmptyLike(terms[0]), wants);
+            }
+            (nodes[to], activated[to]) = Returned(node, h);
+        }
+        return Returned(scope, new Handed(output.Value ? nodes[3] : null, output.Relu ? activated[3] : null));
+    }
+
+    // h with its tensors handed to the scope around `scope` (a tensor owned elsewhere stays where it is).
+    private static Handed Returned(TensorScope scope, Handed h) =>
+        new(h.Value is { } v ? scope.Return(v) : null, h.Relu is { } r ? scope.Return(r) : null);
+
+    // Whether convolutions (wanting the node's ReLU) or skip and pooling edges (wanting its value) leave node `from`.
+    private static Wants Readers(Architecture a, int from)
+    {
+        var (relu, value) = (false, false);
+        for (var to = from + 1; to <= 3; to++)
+        {
+            var op = a[Nb201Space.EdgeIndex(to, from)];
+            relu |= op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3;
+            value |= op is Nb201Space.Skip or Nb201Space.AvgPool;
+        }
+        return new Wants(relu, value);
+    }
+}
