@@ -25,11 +25,12 @@ KST_API kst_status kst_batch_norm_into(kst_tensor input, kst_tensor weight, kst_
 // (double): one chunk's share of a batch's statistics when a large batch runs as chunks.
 KST_API kst_status kst_channel_moments(kst_tensor input, double* mean, double* var, int64_t channels);
 
-// target = t0 + t1 + ... + t(count-1), left to right, where t_i = batch_norm(terms[i]) with batch statistics (non-affine,
-// eps) when normalize[i] is 1, else terms[i]; then relu(target) when relu is 1, or, with relu_copy non-null, target the
-// sum and relu_copy its ReLU. terms[0] may be target itself, no other term. No gradients (an error when one is wanted):
-// one pass writes the sum, after one statistics pass per normalized term (a cell node of a scoring forward).
-KST_API kst_status kst_normalized_sum(const kst_tensor* terms, const int32_t* normalize, int32_t count, double eps,
+// target = t0 + t1 + ... + t(count-1), left to right, where t_i is terms[i] read as kinds[i] says: 0 as it is, 1
+// batch-normalized with its batch's statistics (non-affine, eps), 2 average-pooled 3x3 (stride 1, padding 1, padding
+// not counted); then relu(target) when relu is 1, or, with relu_copy non-null, target the sum and relu_copy its ReLU.
+// terms[0] may be target itself unless pooled, no other term. No gradients (an error when one is wanted): one pass
+// writes the sum after one statistics pass per normalized term (a cell node of a scoring forward).
+KST_API kst_status kst_normalized_sum(const kst_tensor* terms, const int32_t* kinds, int32_t count, double eps,
                                      kst_tensor target, int32_t relu, kst_tensor relu_copy);
 
 KST_API kst_status kst_linear(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor* out);

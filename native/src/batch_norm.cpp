@@ -9,6 +9,7 @@
 
 #include "kst_common.h"
 #include "memory_format.h"
+#include "pooling.h"
 #include "vector_clones.h"
 
 #include <ATen/Parallel.h>
@@ -314,28 +315,34 @@ void channel_moments(const torch::Tensor& input, double* mean, double* var, int6
 }  // namespace kst
 
 namespace kst {
-void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<bool>& normalize, double eps,
+void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<SumTerm>& kinds, double eps,
                     const torch::Tensor& target, bool relu, const torch::Tensor& relu_copy) {
-  if (terms.empty() || terms.size() != normalize.size())
-    throw kst::invalid_argument("normalized_sum needs at least one term and one normalize flag per term");
+  if (terms.empty() || terms.size() != kinds.size())
+    throw kst::invalid_argument("normalized_sum needs at least one term and one kind per term");
+  const bool pools = std::find(kinds.begin(), kinds.end(), SumTerm::avg_pool3x3) != kinds.end();
+  for (size_t i = 0; i < terms.size(); ++i) {
+    if (terms[i].sizes() != target.sizes()) throw kst::invalid_argument("normalized_sum: a term's shape differs from the target's");
+    if (torch::GradMode::is_enabled() && terms[i].requires_grad())
+      throw kst::invalid_argument("normalized_sum is not differentiable: call it without gradients");
+    // Spans of the target are written before later terms are read there: only the first term may be the target, and
+    // a pooled term reads the rows around the one being written.
+    if ((i > 0 || kinds[i] == SumTerm::avg_pool3x3) && terms[i].is_same(target))
+      throw kst::invalid_argument("normalized_sum: only the first term may be the target, and not when it is pooled");
+  }
+  if (pools && target.dim() != 4) throw kst::invalid_argument("normalized_sum: pooled terms need 4-D tensors");
+  if (relu_copy.defined() && (relu_copy.sizes() != target.sizes() || relu_copy.is_same(target)))
+    throw kst::invalid_argument("normalized_sum: the ReLU copy must be a second tensor of the target's shape");
   const bool fast = direct_target(terms[0], target) && target.numel() > target.size(1) &&
                     std::all_of(terms.begin(), terms.end(), [&](const torch::Tensor& t) {
                       return fast_batch_norm_applies(t, {}, {}, {}, {}) && direct_target(t, target);
                     }) &&
                     (!relu_copy.defined() || direct_target(target, relu_copy));
-  for (size_t i = 0; i < terms.size(); ++i) {
-    if (terms[i].sizes() != target.sizes()) throw kst::invalid_argument("normalized_sum: a term's shape differs from the target's");
-    if (torch::GradMode::is_enabled() && terms[i].requires_grad())
-      throw kst::invalid_argument("normalized_sum is not differentiable: call it without gradients");
-    // Spans of the target are written before later terms are read there: only the first term may be the target.
-    if (i > 0 && terms[i].is_same(target)) throw kst::invalid_argument("normalized_sum: only the first term may be the target");
-  }
-  if (relu_copy.defined() && (relu_copy.sizes() != target.sizes() || relu_copy.is_same(target)))
-    throw kst::invalid_argument("normalized_sum: the ReLU copy must be a second tensor of the target's shape");
   if (!fast) { // a layout the kernel does not read: ATen's operations, the same sum
     torch::Tensor sum;
     for (size_t i = 0; i < terms.size(); ++i) {
-      const auto t = normalize[i] ? torch::batch_norm(terms[i], {}, {}, {}, {}, true, 0.1, eps, false) : terms[i];
+      const auto t = kinds[i] == SumTerm::normalized ? torch::batch_norm(terms[i], {}, {}, {}, {}, true, 0.1, eps, false)
+                     : kinds[i] == SumTerm::avg_pool3x3 ? torch::avg_pool2d(terms[i], 3, 1, 1, false, false)
+                                                       : terms[i];
       sum = i == 0 ? t.clone() : sum.add_(t);
     }
     if (relu_copy.defined()) relu_copy.copy_(sum.clamp_min(0));
@@ -344,45 +351,70 @@ void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<b
     return;
   }
   const Layout l(target);
+  // Channels-last images are pooled one by one as the pass reaches them (into a buffer that stays in cache); NCHW pools
+  // each pooled term whole first.
+  const bool pool_images = pools && l.cl;
   struct Term {
     const float* x;
-    bool normalized;
+    SumTerm kind;
+    torch::Tensor pooled; // NCHW: the pooled term, added as it is
     std::vector<float> mean, scale, shift; // per channel (NCHW) or per position of a span (channels-last)
   };
+  const int64_t h = pools ? target.size(2) : 1, w = pools ? target.size(3) : 1, image = h * w * l.c;
+  // Channels-last spans: `rows` positions (rows * c values), so that the inner loops are long.
   const int64_t rows = l.cl ? std::max<int64_t>(1, 1024 / l.c) : 0, width = rows * l.c;
   std::vector<Term> parts;
   for (size_t i = 0; i < terms.size(); ++i) {
     const auto x = kst::dense(terms[i]);
-    Term t{x.data_ptr<float>(), normalize[i], {}, {}, {}};
-    if (t.normalized) {
+    Term t{x.data_ptr<float>(), kinds[i], {}, {}, {}, {}};
+    if (t.kind == SumTerm::normalized) {
       const auto s = batch_statistics(Layout(x), t.x, eps);
       const int64_t n = l.cl ? width : l.c;
       t.mean.resize(n), t.scale.resize(n), t.shift.assign(n, 0.0f);
       for (int64_t k = 0; k < n; ++k) t.mean[k] = s.mean[k % l.c], t.scale[k] = s.invstd[k % l.c];
+    } else if (t.kind == SumTerm::avg_pool3x3 && !pool_images) {
+      t.pooled = direct_avg_pool3x3(x, false);
+      t.x = t.pooled.data_ptr<float>();
+      t.kind = SumTerm::as_is;
     }
     parts.push_back(std::move(t));
   }
+  std::vector<float> row_scale, col;
+  if (pool_images) avg_pool3x3_scales(l.c, h, w, row_scale, col);
   float* out = target.data_ptr<float>();
   float* copy = relu_copy.defined() ? relu_copy.data_ptr<float>() : nullptr;
-  // One span: every term in order into the target's span while it is in cache, then the ReLU copy.
-  const auto span = [&](int64_t offset, int64_t len, int64_t ch) {
-    for (size_t i = 0; i < parts.size(); ++i) {
-      const auto& p = parts[i];
-      const kst::Into mode{i > 0, relu && copy == nullptr && i + 1 == parts.size()};
-      if (!p.normalized) plain(p.x + offset, out + offset, len, mode);
+  // One span: every term in order into the target's span while it is in cache, then the ReLU copy. A pooled term is
+  // read from its pooled image, `pooled` (offset - base into it).
+  const auto span = [&](int64_t offset, int64_t len, int64_t ch, const float* pooled, int64_t base) {
+    for (size_t t = 0; t < parts.size(); ++t) {
+      const auto& p = parts[t];
+      const kst::Into mode{t > 0, relu && copy == nullptr && t + 1 == parts.size()};
+      if (p.kind == SumTerm::avg_pool3x3) plain(pooled + t * image + (offset - base), out + offset, len, mode);
+      else if (p.kind == SumTerm::as_is) plain(p.x + offset, out + offset, len, mode);
       else if (l.cl) affine(p.x + offset, out + offset, len, p.mean.data(), p.scale.data(), p.shift.data(), mode);
       else affine_row(p.x + offset, out + offset, len, p.mean[ch], p.scale[ch], 0.0f, mode);
     }
     if (copy != nullptr) plain(out + offset, copy + offset, len, kst::Into{false, true});
   };
-  if (l.cl) {
+  if (pool_images) { // image by image: its pooled terms first, then the spans of the image
+    at::parallel_for(0, l.n, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> sums(3 * w * l.c), pooled(parts.size() * image);
+      for (int64_t img = begin; img < end; ++img) {
+        const int64_t base = img * image;
+        for (size_t t = 0; t < parts.size(); ++t)
+          if (parts[t].kind == SumTerm::avg_pool3x3)
+            avg_pool3x3_image(parts[t].x + base, pooled.data() + t * image, l.c, h, w, row_scale.data(), col.data(), sums.data());
+        for (int64_t at = 0; at < image; at += width) span(base + at, std::min(width, image - at), 0, pooled.data(), base);
+      }
+    });
+  } else if (l.cl) {
     const int64_t total = l.n * l.inner;
     at::parallel_for(0, (total + rows - 1) / rows, 4, [&](int64_t begin, int64_t end) {
-      for (int64_t sp = begin; sp < end; ++sp) span(sp * width, std::min(width, (total - sp * rows) * l.c), 0);
+      for (int64_t sp = begin; sp < end; ++sp) span(sp * width, std::min(width, (total - sp * rows) * l.c), 0, nullptr, 0);
     });
   } else {
     at::parallel_for(0, l.n * l.c, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) span(r * l.inner, l.inner, r % l.c);
+      for (int64_t r = begin; r < end; ++r) span(r * l.inner, l.inner, r % l.c, nullptr, 0);
     });
   }
 }

@@ -48,11 +48,16 @@ void channel_moments(const torch::Tensor& x, double* mean, double* var, int64_t 
 }  // namespace kst
 
 namespace kst {
-// target = t0 + t1 + ... (added left to right), term i being batch_norm(terms[i]) with the batch's statistics (non-affine,
-// eps) when normalize[i], else terms[i] as it is; then the ReLU when relu, or, when relu_copy is defined, target the sum
-// and relu_copy its ReLU. Only terms[0] may be target itself. One pass over memory for the whole sum after one
-// statistics pass per normalized term: a cell node's incoming edges, where one call per edge wrote the node once each.
-// Float CPU tensors without gradients; terms of another layout than the target's go through ATen's operations.
-void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<bool>& normalize, double eps,
+// How normalized_sum reads a term: as it is, batch-normalized (the batch's statistics, non-affine), or 3x3
+// average-pooled (stride 1, padding 1, padding not counted: NAS-Bench-201's pooling edge).
+enum class SumTerm : int32_t { as_is = 0, normalized = 1, avg_pool3x3 = 2 };
+
+// target = t0 + t1 + ... (added left to right), each term read as kinds[i] says; then the ReLU when relu, or, when
+// relu_copy is defined, target the sum and relu_copy its ReLU. Only terms[0] may be target itself (not pooled). One pass
+// over memory for the whole sum after one statistics pass per normalized term, with channels-last terms pooled row by
+// row as the pass goes (the pooled map is never stored): a cell node's incoming edges, where one call per edge wrote
+// the node once each. Float CPU tensors without gradients; terms of another layout than the target's go through ATen's
+// operations.
+void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<SumTerm>& kinds, double eps,
                     const torch::Tensor& target, bool relu, const torch::Tensor& relu_copy);
 }  // namespace kst

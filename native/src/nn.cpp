@@ -120,18 +120,19 @@ KST_API kst_status kst_batch_norm_into(kst_tensor input, kst_tensor weight, kst_
   });
 }
 
-KST_API kst_status kst_normalized_sum(const kst_tensor* terms, const int32_t* normalize, int32_t count, double eps,
+KST_API kst_status kst_normalized_sum(const kst_tensor* terms, const int32_t* kinds, int32_t count, double eps,
                                      kst_tensor target, int32_t relu, kst_tensor relu_copy) {
   return kst::guard([&] {
-    if (terms == nullptr || normalize == nullptr || count < 1)
-      throw kst::invalid_argument("normalized_sum needs at least one term and its normalize flag");
+    if (terms == nullptr || kinds == nullptr || count < 1)
+      throw kst::invalid_argument("normalized_sum needs at least one term and its kind");
     std::vector<torch::Tensor> xs;
-    std::vector<bool> norms;
+    std::vector<kst::SumTerm> ks;
     for (int32_t i = 0; i < count; ++i) {
+      if (kinds[i] < 0 || kinds[i] > 2) throw kst::invalid_argument("normalized_sum: a term's kind is 0, 1 or 2");
       xs.push_back(kst::get(terms[i], "term"));
-      norms.push_back(normalize[i] != 0);
+      ks.push_back(static_cast<kst::SumTerm>(kinds[i]));
     }
-    kst::normalized_sum(xs, norms, eps, kst::get(target, "target"), relu != 0, optional(relu_copy));
+    kst::normalized_sum(xs, ks, eps, kst::get(target, "target"), relu != 0, optional(relu_copy));
   });
 }
 

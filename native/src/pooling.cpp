@@ -96,14 +96,18 @@ KST_VECTOR_CLONES void pool2x2_row(const float* r0, const float* r1, float* o, i
 }  // namespace
 
 namespace {
-// dst (= or +=) the 3x3 pooling of x (dense); dst has x's layout.
-void avg_pool3x3(const torch::Tensor& x, bool count_include_pad, const torch::Tensor& dst, bool accumulate) {
-  const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
-  // 1 / taps along each axis: the window sees 3 rows (columns) inside, 2 at an edge, 1 when the side is 1.
-  std::vector<float> row_scale(h), col_scale(w);
+// 1 / taps along each axis: the window sees 3 rows (columns) inside, 2 at an edge, 1 when the side is 1.
+void scales(int64_t h, int64_t w, bool count_include_pad, std::vector<float>& row_scale, std::vector<float>& col_scale) {
   auto taps = [](int64_t i, int64_t n) { return 1 + (i > 0 ? 1 : 0) + (i + 1 < n ? 1 : 0); };
   for (int64_t i = 0; i < h; ++i) row_scale[i] = count_include_pad ? 1.0f / 3 : 1.0f / taps(i, h);
   for (int64_t j = 0; j < w; ++j) col_scale[j] = count_include_pad ? 1.0f / 3 : 1.0f / taps(j, w);
+}
+
+// dst (= or +=) the 3x3 pooling of x (dense); dst has x's layout.
+void avg_pool3x3(const torch::Tensor& x, bool count_include_pad, const torch::Tensor& dst, bool accumulate) {
+  const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
+  std::vector<float> row_scale(h), col_scale(w);
+  scales(h, w, count_include_pad, row_scale, col_scale);
   const float* src = x.data_ptr<float>();
   float* out = dst.data_ptr<float>();
   // Channels-last: images of h rows of w * c values. NCHW: planes of h rows of w values, the same with one channel.
@@ -111,6 +115,19 @@ void avg_pool3x3(const torch::Tensor& x, bool count_include_pad, const torch::Te
   else avg_pool3x3_rows(src, out, planes, 1, h, w, row_scale, col_scale, accumulate);
 }
 }  // namespace
+
+void avg_pool3x3_scales(int64_t c, int64_t h, int64_t w, std::vector<float>& row_scale, std::vector<float>& col) {
+  std::vector<float> col_scale(w);
+  row_scale.resize(h);
+  scales(h, w, false, row_scale, col_scale);
+  col.resize(w * c);
+  for (int64_t j = 0; j < w; ++j) std::fill(col.begin() + j * c, col.begin() + (j + 1) * c, col_scale[j]);
+}
+
+void avg_pool3x3_image(const float* image, float* out, int64_t c, int64_t h, int64_t w, const float* row_scale,
+                       const float* col, float* sums) {
+  pool3x3_image(image, out, c, h, w, row_scale, col, sums, false);
+}
 
 torch::Tensor direct_avg_pool3x3(const torch::Tensor& input, bool count_include_pad) {
   const auto x = dense(input);

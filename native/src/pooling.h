@@ -3,6 +3,8 @@
 
 #include "kst_torch.h"
 
+#include <vector>
+
 namespace kst {
 // True when the direct kernels serve this call: a float CPU 4-D tensor and no gradient wanted (grad mode off, or an
 // input that does not require one).
@@ -14,6 +16,16 @@ torch::Tensor direct_avg_pool3x3(const torch::Tensor& x, bool count_include_pad)
 // target += the 3x3 pooling of x, in the pass that computes it (scoring's sums of pooled nodes: no output tensor, no
 // second pass to add it). target must pass kst::direct_target(x, target).
 void direct_avg_pool3x3_add(const torch::Tensor& x, bool count_include_pad, const torch::Tensor& target);
+
+// The scales of 3x3 pooling without counted padding: 1 / (in-image taps) along each axis of an h x w map, the column
+// scale repeated for each of c channels (channels-last rows of w * c values).
+void avg_pool3x3_scales(int64_t c, int64_t h, int64_t w, std::vector<float>& row_scale, std::vector<float>& col);
+
+// The 3x3 pooling (stride 1, padding 1) of one channels-last image of h rows of w * c values into out, with the scales
+// of avg_pool3x3_scales: the values direct_avg_pool3x3 computes. sums: 3 * w * c floats of the caller's. For passes
+// that pool an image where they need it (kst::normalized_sum), so the pooled map is never written to memory.
+void avg_pool3x3_image(const float* image, float* out, int64_t c, int64_t h, int64_t w, const float* row_scale,
+                       const float* col, float* sums);
 
 // 2x2 stride-2 average pooling of a map with even sides.
 torch::Tensor direct_avg_pool2x2(const torch::Tensor& x);

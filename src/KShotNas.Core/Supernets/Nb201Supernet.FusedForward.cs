@@ -28,7 +28,7 @@ public sealed partial class Nb201Supernet
         var cellInput = Readers(a, 0);
         if (!cellInput.Relu) cellInput = cellInput with { Value = true };
         var stem = Conv(input, _stemConv, padding: 1);
-        var x = Write([stem], [true], stem, cellInput);
+        var x = Write([stem], [SumTerm.Normalized], stem, cellInput);
         for (var stage = 0; stage < 3; stage++)
         {
             if (stage > 0) x = FusedReduce(x, _reductions[stage - 1], cellInput);
@@ -47,10 +47,10 @@ public sealed partial class Nb201Supernet
 
     // target = the sum of the terms (normalized where flagged), handed over as `wants` asks: the ReLU in the same pass
     // when only it is wanted, the value and a ReLU copy when both are.
-    private static Handed Write(List<Tensor> terms, List<bool> normalize, Tensor target, Wants wants)
+    private static Handed Write(List<Tensor> terms, List<SumTerm> kinds, Tensor target, Wants wants)
     {
         var reluCopy = wants is { Relu: true, Value: true } ? Tensor.EmptyLike(target) : null;
-        NormSites.Sum(terms, normalize, target, relu: wants is { Relu: true, Value: false }, reluCopy);
+        NormSites.Sum(terms, kinds, target, relu: wants is { Relu: true, Value: false }, reluCopy);
         return wants.Value ? new Handed(target, reluCopy) : new Handed(null, target);
     }
 
@@ -60,7 +60,7 @@ public sealed partial class Nb201Supernet
         var shortcut = Conv(Functional.AvgPool2d(x.Value!, 2, 2), r.Shortcut);
         var a = Norms.ApplyInPlace(Conv(x.Relu!, r.ConvA, stride: 2, padding: 1), r.NormA, relu: true);
         // shortcut + norm(b), as Reduce adds them.
-        return Returned(scope, Write([shortcut, Conv(a, r.ConvB, padding: 1)], [false, true], shortcut, wants));
+        return Returned(scope, Write([shortcut, Conv(a, r.ConvB, padding: 1)], [SumTerm.AsIs, SumTerm.Normalized], shortcut, wants));
     }
 
     private Handed FusedCell(Handed input, Architecture a, CellSlots s, Wants output)
@@ -77,23 +77,23 @@ public sealed partial class Nb201Supernet
             if (!wants.Relu && !wants.Value) continue;
             using var node = TensorScope.Begin(); // frees the edges' outputs that are not the node
             var terms = new List<Tensor>();
-            var normalize = new List<bool>();
-            var owned = new List<bool>(); // the edge's own output (a convolution's or a pooling's), not a node
+            var kinds = new List<SumTerm>();
             for (var from = 0; from < to; from++)
             {
                 var e = Nb201Space.EdgeIndex(to, from);
                 var op = a[e];
                 if (op is Nb201Space.None) continue;
-                terms.Add(op switch
+                // A convolution's output is normalized in the pass; a pooling edge's input is pooled in the pass.
+                var (term, kind) = op switch
                 {
-                    Nb201Space.Conv1x1 => Conv(activated[from]!, s.Conv1x1[e]),
-                    Nb201Space.Conv3x3 => Conv(activated[from]!, s.Conv3x3[e], padding: 1),
-                    Nb201Space.Skip => nodes[from]!,
-                    Nb201Space.AvgPool => Functional.AvgPool2d(nodes[from]!, 3, 1, 1, countIncludePad: false),
+                    Nb201Space.Conv1x1 => (Conv(activated[from]!, s.Conv1x1[e]), SumTerm.Normalized),
+                    Nb201Space.Conv3x3 => (Conv(activated[from]!, s.Conv3x3[e], padding: 1), SumTerm.Normalized),
+                    Nb201Space.Skip => (nodes[from]!, SumTerm.AsIs),
+                    Nb201Space.AvgPool => (nodes[from]!, SumTerm.AvgPool3x3),
                     _ => throw new ArgumentOutOfRangeException(nameof(a), $"unknown operation {op}"),
-                });
-                normalize.Add(op is Nb201Space.Conv1x1 or Nb201Space.Conv3x3);
-                owned.Add(op is not Nb201Space.Skip);
+                };
+                terms.Add(term);
+                kinds.Add(kind);
             }
             Handed h;
             if (terms.Count == 0) // node 3 with no edges left: zeros
@@ -101,26 +101,21 @@ public sealed partial class Nb201Supernet
                 var zeros = Tensor.EmptyLike(input.Value ?? input.Relu!).Zero();
                 h = new Handed(zeros, zeros);
             }
-            else if (terms.Count == 1 && !owned[0]) // one skip edge passes its source on
+            else if (terms is [_] && kinds[0] == SumTerm.AsIs) // one skip edge passes its source on
             {
                 var from = Enumerable.Range(0, to).First(f => a[Nb201Space.EdgeIndex(to, f)] is not Nb201Space.None);
                 h = new Handed(nodes[from], wants.Relu ? activated[from] ?? nodes[from]!.Relu() : null);
             }
-            else if (terms.Count == 1 && !normalize[0] && !wants.Relu) // one pooling edge's output, as it is
-            {
-                h = new Handed(terms[0], null);
-            }
             else
             {
-                // The sum goes into an edge's own output when one of the first two terms is one: the first two of a float
-                // sum may swap, and only the first term may be the target.
-                if (!owned[0] && terms.Count > 1 && owned[1])
+                // The sum goes into a convolution's output (this node's own tensor) when one of the first two terms is
+                // one: the first two of a float sum may swap, and only the first term may be the target.
+                if (kinds[0] != SumTerm.Normalized && terms.Count > 1 && kinds[1] == SumTerm.Normalized)
                 {
                     (terms[0], terms[1]) = (terms[1], terms[0]);
-                    (normalize[0], normalize[1]) = (normalize[1], normalize[0]);
-                    (owned[0], owned[1]) = (owned[1], owned[0]);
+                    (kinds[0], kinds[1]) = (kinds[1], kinds[0]);
                 }
-                h = Write(terms, normalize, owned[0] ? terms[0] : Tensor.EmptyLike(terms[0]), wants);
+                h = Write(terms, kinds, kinds[0] == SumTerm.Normalized ? terms[0] : Tensor.EmptyLike(terms[0]), wants);
             }
             (nodes[to], activated[to]) = Returned(node, h);
         }

@@ -95,12 +95,12 @@ public sealed class NormSites : Module
     internal bool SumsInOnePass => Mode == SupernetNorm.BatchStatistics && ChunkedBatchStatistics.Current is null && !TorchRuntime.GradEnabled;
 
     /// <summary>
-    /// <paramref name="target"/> = the sum of <paramref name="terms"/> in order, each normalized when its flag in
-    /// <paramref name="normalize"/> is set, then its ReLU (<see cref="Functional.NormalizedSum"/>); only when
+    /// <paramref name="target"/> = the sum of <paramref name="terms"/> in order, each read as <paramref name="kinds"/>
+    /// says (normalized, pooled or as it is), then its ReLU (<see cref="Functional.NormalizedSum"/>); only when
     /// <see cref="SumsInOnePass"/>. A site's statistics are its batch's own, so the sites need no index here.
     /// </summary>
-    internal static Tensor Sum(IReadOnlyList<Tensor> terms, IReadOnlyList<bool> normalize, Tensor target, bool relu, Tensor? reluCopy) =>
-        Functional.NormalizedSum(terms, normalize, target, relu, reluCopy);
+    internal static Tensor Sum(IReadOnlyList<Tensor> terms, IReadOnlyList<SumTerm> kinds, Tensor target, bool relu, Tensor? reluCopy) =>
+        Functional.NormalizedSum(terms, kinds, target, relu, reluCopy);
 
     /// <summary>
     /// ReLU of an intermediate nothing reads afterwards: without gradients in place (clamp_min(0) is libtorch's ReLU),

@@ -13,6 +13,17 @@ public enum Reduction
     Sum = 2,
 }
 
+/// <summary>How <see cref="Functional.NormalizedSum"/> reads a term.</summary>
+public enum SumTerm
+{
+    /// <summary>As it is.</summary>
+    AsIs = 0,
+    /// <summary>Batch-normalized with its batch's own statistics, non-affine (<see cref="Functional.BatchNorm"/> in training mode).</summary>
+    Normalized = 1,
+    /// <summary>3x3 average pooling, stride 1, padding 1, padding not counted (NAS-Bench-201's pooling edge).</summary>
+    AvgPool3x3 = 2,
+}
+
 /// <summary>Stateless neural-network functions (the <c>torch.nn.functional</c> subset the search spaces need).</summary>
 public static class Functional
 {
@@ -49,20 +60,22 @@ public static class Functional
     }
 
     /// <summary>
-    /// <paramref name="target"/> = t0 + t1 + ..., added left to right, where t_i is the batch-statistics
-    /// <see cref="BatchNorm"/> of <paramref name="terms"/>[i] (non-affine) when <paramref name="normalize"/>[i], else the
-    /// term as it is; then the ReLU when <paramref name="relu"/> is true, or, with <paramref name="reluCopy"/>, the sum in
-    /// <paramref name="target"/> and its ReLU in <paramref name="reluCopy"/>. Only the first term may be the target itself.
-    /// One pass through memory writes the whole sum (after one statistics pass per normalized term), where a call of
-    /// <see cref="BatchNormInto"/> per term wrote the target once each: a cell node of a scoring forward. Not
-    /// differentiable: call it with gradients off (<see cref="NoGradScope"/>).
+    /// <paramref name="target"/> = t0 + t1 + ..., added left to right, where t_i is <paramref name="terms"/>[i] read as
+    /// <paramref name="kinds"/>[i] says (as it is, batch-normalized with its batch's statistics, or 3x3 average-pooled);
+    /// then the ReLU when <paramref name="relu"/> is true, or, with <paramref name="reluCopy"/>, the sum in
+    /// <paramref name="target"/> and its ReLU in <paramref name="reluCopy"/>. Only the first term may be the target itself,
+    /// and not a pooled one. One pass through memory writes the whole sum (after one statistics pass per normalized term),
+    /// pooling channels-last images as it reaches them, where a call per term wrote the target once each and a pooled
+    /// term was written and read again: a cell node of a scoring forward. The same float operations in the same order as
+    /// <see cref="BatchNorm"/>, <see cref="AvgPool2d"/> and adds. Not differentiable: call it with gradients off
+    /// (<see cref="NoGradScope"/>).
     /// </summary>
-    public static Tensor NormalizedSum(IReadOnlyList<Tensor> terms, IReadOnlyList<bool> normalize, Tensor target, bool relu = false,
+    public static Tensor NormalizedSum(IReadOnlyList<Tensor> terms, IReadOnlyList<SumTerm> kinds, Tensor target, bool relu = false,
         Tensor? reluCopy = null, double eps = 1e-5)
     {
-        if (terms.Count == 0 || terms.Count != normalize.Count)
-            throw new ArgumentException("NormalizedSum needs at least one term and one normalize flag per term.", nameof(normalize));
-        Status.Check(NnNative.kst_normalized_sum(terms.Select(t => t.Ptr).ToArray(), normalize.Select(n => n ? 1 : 0).ToArray(),
+        if (terms.Count == 0 || terms.Count != kinds.Count)
+            throw new ArgumentException("NormalizedSum needs at least one term and one kind per term.", nameof(kinds));
+        Status.Check(NnNative.kst_normalized_sum(terms.Select(t => t.Ptr).ToArray(), kinds.Select(k => (int)k).ToArray(),
             terms.Count, eps, target.Ptr, relu ? 1 : 0, OrNull(reluCopy)));
         return target;
     }
