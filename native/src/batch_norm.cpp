@@ -4,7 +4,8 @@
 // libtorch 1.13's CPU forward took 2.8 ms on a 256 x 8 x 28 x 28 chunk (60 % of a 3x3 convolution of it), this 0.84 ms;
 // a network of NAS-Bench-201 cells runs one per convolution (docs/benchmarks.md). Training keeps ATen's kernels: an own
 // forward and backward measured no faster there (benchmarks/run.sh batchnorm). Same formula as ATen; results differ
-// from its kernel by rounding.
+// from its kernel by rounding. normalized_sum (at the end) writes a whole cell node of a scoring forward in one pass:
+// its normalized convolutions, pooled and plain inputs, and ReLU.
 #include "batch_norm.h"
 
 #include "kst_common.h"

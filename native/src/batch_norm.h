@@ -54,8 +54,8 @@ enum class SumTerm : int32_t { as_is = 0, normalized = 1, avg_pool3x3 = 2 };
 
 // target = t0 + t1 + ... (added left to right), each term read as kinds[i] says; then the ReLU when relu, or, when
 // relu_copy is defined, target the sum and relu_copy its ReLU. Only terms[0] may be target itself (not pooled). One pass
-// over memory for the whole sum after one statistics pass per normalized term, with channels-last terms pooled row by
-// row as the pass goes (the pooled map is never stored): a cell node's incoming edges, where one call per edge wrote
+// over memory for the whole sum after one statistics pass per normalized term, with channels-last terms pooled image by
+// image as the pass goes (the pooled map is never stored): a cell node's incoming edges, where one call per edge wrote
 // the node once each. Float CPU tensors without gradients; terms of another layout than the target's go through ATen's
 // operations.
 void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<SumTerm>& kinds, double eps,

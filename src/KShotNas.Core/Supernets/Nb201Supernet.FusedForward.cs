@@ -15,8 +15,8 @@ public sealed partial class Nb201Supernet
 
     // The forward as scoring runs it (no gradients, every site on its batch's statistics). Each cell node is written in
     // one pass from all its incoming edges (NormSites.Sum): the edges' convolutions are normalized and summed with the
-    // skip and pooling edges' inputs, where Cell writes the node once per edge. The pass writes the node's value, its
-    // ReLU, or both, as its readers want. The cells are pruned (Nb201Space.Pruned: no edges out of a node of zeros, none
+    // skip edges' inputs and the pooling edges' inputs, pooled in the same pass, where Cell writes the node once per
+    // edge. The pass writes the node's value, its ReLU, or both, as its readers want. The cells are pruned (Nb201Space.Pruned: no edges out of a node of zeros, none
     // into a node that does not reach the output). The sums add the same float values in the same order as Forward's
     // other path, so the logits are the same (FusedForwardTests).
     private Tensor FusedForward(Tensor input, Architecture a)
@@ -45,7 +45,7 @@ public sealed partial class Nb201Supernet
         return Functional.Linear(y, Weights.Resolve(_fcWeight), Weights.Resolve(_fcBias)).MoveToOuterScope();
     }
 
-    // target = the sum of the terms (normalized where flagged), handed over as `wants` asks: the ReLU in the same pass
+    // target = the sum of the terms (each read as its kind says), handed over as `wants` asks: the ReLU in the same pass
     // when only it is wanted, the value and a ReLU copy when both are.
     private static Handed Write(List<Tensor> terms, List<SumTerm> kinds, Tensor target, Wants wants)
     {
