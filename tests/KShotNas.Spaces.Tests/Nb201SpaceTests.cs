@@ -87,4 +87,23 @@ public class Nb201SpaceTests
         Assert.Equal(1, enc[25 + 4]);
         Assert.Throws<ArgumentException>(() => _space.Validate(new Architecture([0, 0, 0, 0, 0, 5])));
     }
+
+    /// <summary>
+    /// Pruning drops the edges out of a node no edge enters and the edges into a node that does not reach the output, and
+    /// nothing else: a cell without such edges is left as it is.
+    /// </summary>
+    [Theory]
+    // Node 1 has no input: its edges to nodes 2 and 3 go.
+    [InlineData("|none~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|",
+        "|none~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")]
+    // Node 2 reaches nothing: its inputs go, and then node 1 reaches nothing either.
+    [InlineData("|nor_conv_1x1~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|none~1|none~2|",
+        "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|")]
+    // Node 1 has no input and node 2 only gets node 1's zeros: both go.
+    [InlineData("|none~0|+|none~0|nor_conv_3x3~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_1x1~2|",
+        "|none~0|+|none~0|none~1|+|avg_pool_3x3~0|none~1|none~2|")]
+    [InlineData("|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_3x3~0|none~1|avg_pool_3x3~2|",
+        "|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_3x3~0|none~1|avg_pool_3x3~2|")]
+    public void PruningDropsEdgesThatCannotChangeTheOutput(string cell, string pruned) =>
+        Assert.Equal(pruned, _space.Format(Nb201Space.Pruned(_space.Parse(cell))));
 }
