@@ -102,13 +102,7 @@ public sealed partial class Nb201Supernet : Supernet
     }
 
     // Node i < 3 that only convolutions read (no skip or pooling edge leaves it; node 3, the output, is the next block's).
-    private static bool[] OnlyActivated(Architecture a)
-    {
-        var only = new bool[3];
-        for (var from = 0; from < 3; from++)
-            only[from] = Enumerable.Range(from + 1, 3 - from).All(to => a[Nb201Space.EdgeIndex(to, from)] is not (Nb201Space.Skip or Nb201Space.AvgPool));
-        return only;
-    }
+    private static bool[] OnlyActivated(Architecture a) => [!Readers(a, 0).Value, !Readers(a, 1).Value, !Readers(a, 2).Value];
 
     // inputActivated: the input is already ReLU(node 0) (then onlyActivated[0] holds). activateOutput: the next cell wants
     // ReLU(output) only; the result says whether the output came activated (when its last edge could apply it).
