@@ -333,11 +333,10 @@ void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<S
   if (pools && target.dim() != 4) throw kst::invalid_argument("normalized_sum: pooled terms need 4-D tensors");
   if (relu_copy.defined() && (relu_copy.sizes() != target.sizes() || relu_copy.is_same(target)))
     throw kst::invalid_argument("normalized_sum: the ReLU copy must be a second tensor of the target's shape");
-  const bool fast = direct_target(terms[0], target) && target.numel() > target.size(1) &&
-                    std::all_of(terms.begin(), terms.end(), [&](const torch::Tensor& t) {
-                      return fast_batch_norm_applies(t, {}, {}, {}, {}) && direct_target(t, target);
-                    }) &&
-                    (!relu_copy.defined() || direct_target(target, relu_copy));
+  // Every term (the first included) in the target's layout, with more than one value per channel.
+  const bool fast = std::all_of(terms.begin(), terms.end(), [&](const torch::Tensor& t) {
+    return fast_batch_norm_applies(t, {}, {}, {}, {}) && direct_target(t, target);
+  }) && (!relu_copy.defined() || direct_target(target, relu_copy));
   if (!fast) { // a layout the kernel does not read: ATen's operations, the same sum
     torch::Tensor sum;
     for (size_t i = 0; i < terms.size(); ++i) {

@@ -58,12 +58,11 @@ KST_VECTOR_CLONES void pool3x3_image(const float* __restrict image, float* __res
   }
 }
 
-// 3x3 pooling of n images of h rows of w * c values each: a tap's neighbours are c values apart.
+// 3x3 pooling of n images of h rows of w * c values each: a tap's neighbours are c values apart. col: a column's scale
+// per value of a row (scales below).
 void avg_pool3x3_rows(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w,
-                      const std::vector<float>& row_scale, const std::vector<float>& col_scale, bool accumulate) {
+                      const std::vector<float>& row_scale, const std::vector<float>& col, bool accumulate) {
   const int64_t stride = w * c;
-  std::vector<float> col(stride); // col_scale per value of a row
-  for (int64_t j = 0; j < w; ++j) std::fill(col.begin() + j * c, col.begin() + (j + 1) * c, col_scale[j]);
   at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
     std::vector<float> sums(3 * stride);
     for (int64_t img = begin; img < end; ++img)
@@ -96,32 +95,31 @@ KST_VECTOR_CLONES void pool2x2_row(const float* r0, const float* r1, float* o, i
 }  // namespace
 
 namespace {
-// 1 / taps along each axis: the window sees 3 rows (columns) inside, 2 at an edge, 1 when the side is 1.
-void scales(int64_t h, int64_t w, bool count_include_pad, std::vector<float>& row_scale, std::vector<float>& col_scale) {
+// 1 / taps along each axis: the window sees 3 rows (columns) inside, 2 at an edge, 1 when the side is 1. A column's
+// scale is repeated for each of the c values of a position.
+void scales(int64_t c, int64_t h, int64_t w, bool count_include_pad, std::vector<float>& row_scale, std::vector<float>& col) {
   auto taps = [](int64_t i, int64_t n) { return 1 + (i > 0 ? 1 : 0) + (i + 1 < n ? 1 : 0); };
+  row_scale.resize(h);
+  col.resize(w * c);
   for (int64_t i = 0; i < h; ++i) row_scale[i] = count_include_pad ? 1.0f / 3 : 1.0f / taps(i, h);
-  for (int64_t j = 0; j < w; ++j) col_scale[j] = count_include_pad ? 1.0f / 3 : 1.0f / taps(j, w);
+  for (int64_t j = 0; j < w; ++j)
+    std::fill(col.begin() + j * c, col.begin() + (j + 1) * c, count_include_pad ? 1.0f / 3 : 1.0f / taps(j, w));
 }
 
 // dst (= or +=) the 3x3 pooling of x (dense); dst has x's layout.
 void avg_pool3x3(const torch::Tensor& x, bool count_include_pad, const torch::Tensor& dst, bool accumulate) {
-  const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
-  std::vector<float> row_scale(h), col_scale(w);
-  scales(h, w, count_include_pad, row_scale, col_scale);
-  const float* src = x.data_ptr<float>();
-  float* out = dst.data_ptr<float>();
+  const int64_t h = x.size(2), w = x.size(3);
   // Channels-last: images of h rows of w * c values. NCHW: planes of h rows of w values, the same with one channel.
-  if (channels_last_4d(x)) avg_pool3x3_rows(src, out, x.size(0), x.size(1), h, w, row_scale, col_scale, accumulate);
-  else avg_pool3x3_rows(src, out, planes, 1, h, w, row_scale, col_scale, accumulate);
+  const bool cl = channels_last_4d(x);
+  const int64_t images = cl ? x.size(0) : x.size(0) * x.size(1), c = cl ? x.size(1) : 1;
+  std::vector<float> row_scale, col;
+  scales(c, h, w, count_include_pad, row_scale, col);
+  avg_pool3x3_rows(x.data_ptr<float>(), dst.data_ptr<float>(), images, c, h, w, row_scale, col, accumulate);
 }
 }  // namespace
 
 void avg_pool3x3_scales(int64_t c, int64_t h, int64_t w, std::vector<float>& row_scale, std::vector<float>& col) {
-  std::vector<float> col_scale(w);
-  row_scale.resize(h);
-  scales(h, w, false, row_scale, col_scale);
-  col.resize(w * c);
-  for (int64_t j = 0; j < w; ++j) std::fill(col.begin() + j * c, col.begin() + (j + 1) * c, col_scale[j]);
+  scales(c, h, w, false, row_scale, col);
 }
 
 void avg_pool3x3_image(const float* image, float* out, int64_t c, int64_t h, int64_t w, const float* row_scale,

@@ -51,7 +51,7 @@ public sealed partial class Nb201Supernet
     {
         var reluCopy = wants is { Relu: true, Value: true } ? Tensor.EmptyLike(target) : null;
         NormSites.Sum(terms, kinds, target, relu: wants is { Relu: true, Value: false }, reluCopy);
-        return wants.Value ? new Handed(target, reluCopy) : new Handed(null, target);
+        return wants is { Relu: true, Value: false } ? new Handed(null, target) : new Handed(target, reluCopy);
     }
 
     private Handed FusedReduce(Handed x, ReductionSlots r, Wants wants)
