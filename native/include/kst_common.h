@@ -12,7 +12,7 @@
 #define KST_API extern "C" __attribute__((visibility("default")))
 
 // Bumped whenever an exported signature or an enum below changes; the managed side checks it.
-#define KST_ABI_VERSION 8
+#define KST_ABI_VERSION 9
 
 typedef int32_t kst_status;
 enum : kst_status {

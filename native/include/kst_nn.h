@@ -28,10 +28,12 @@ KST_API kst_status kst_channel_moments(kst_tensor input, double* mean, double* v
 // target = t0 + t1 + ... + t(count-1), left to right, where t_i is terms[i] read as kinds[i] says: 0 as it is, 1
 // batch-normalized with its batch's statistics (non-affine, eps), 2 average-pooled 3x3 (stride 1, padding 1, padding
 // not counted); then relu(target) when relu is 1, or, with relu_copy non-null, target the sum and relu_copy its ReLU.
-// terms[0] may be target itself unless pooled, no other term. No gradients (an error when one is wanted): one pass
-// writes the sum after one statistics pass per normalized term (a cell node of a scoring forward).
+// terms[0] may be target itself unless pooled, no other term. With pooled non-null (even H and W), *pooled receives a
+// new tensor [N, C, H / 2, W / 2] in the target's layout: the 2x2 stride-2 average pooling of the sum before the ReLU. No
+// gradients (an error when one is wanted): one pass writes the sum after one statistics pass per normalized term (a
+// cell node of a scoring forward).
 KST_API kst_status kst_normalized_sum(const kst_tensor* terms, const int32_t* kinds, int32_t count, double eps,
-                                     kst_tensor target, int32_t relu, kst_tensor relu_copy);
+                                     kst_tensor target, int32_t relu, kst_tensor relu_copy, kst_tensor* pooled);
 
 KST_API kst_status kst_linear(kst_tensor input, kst_tensor weight, kst_tensor bias, kst_tensor* out);
 

@@ -317,7 +317,7 @@ void channel_moments(const torch::Tensor& input, double* mean, double* var, int6
 
 namespace kst {
 void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<SumTerm>& kinds, double eps,
-                    const torch::Tensor& target, bool relu, const torch::Tensor& relu_copy) {
+                    const torch::Tensor& target, bool relu, const torch::Tensor& relu_copy, const torch::Tensor& pooled) {
   if (terms.empty() || terms.size() != kinds.size())
     throw kst::invalid_argument("normalized_sum needs at least one term and one kind per term");
   const bool pools = std::find(kinds.begin(), kinds.end(), SumTerm::avg_pool3x3) != kinds.end();
@@ -333,10 +333,19 @@ void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<S
   if (pools && target.dim() != 4) throw kst::invalid_argument("normalized_sum: pooled terms need 4-D tensors");
   if (relu_copy.defined() && (relu_copy.sizes() != target.sizes() || relu_copy.is_same(target)))
     throw kst::invalid_argument("normalized_sum: the ReLU copy must be a second tensor of the target's shape");
+  if (pooled.defined() &&
+      (target.dim() != 4 || pooled.sizes() != torch::IntArrayRef({target.size(0), target.size(1), target.size(2) / 2, target.size(3) / 2}) ||
+       pooled.is_same(target) || (relu_copy.defined() && pooled.is_same(relu_copy)) || pooled.device() != target.device() ||
+       pooled.scalar_type() != target.scalar_type()))
+    throw kst::invalid_argument("normalized_sum: the pooled output must be a tensor of its own of shape [N, C, H / 2, W / 2]");
+  // Odd sides would pool as ATen does, which adds the four values in another order; no caller needs them.
+  if (pooled.defined() && (target.size(2) % 2 != 0 || target.size(3) % 2 != 0))
+    throw kst::invalid_argument("normalized_sum: a pooled output needs even sides");
   // Every term (the first included) in the target's layout, with more than one value per channel.
   const bool fast = std::all_of(terms.begin(), terms.end(), [&](const torch::Tensor& t) {
     return fast_batch_norm_applies(t, {}, {}, {}, {}) && direct_target(t, target);
-  }) && (!relu_copy.defined() || direct_target(target, relu_copy));
+  }) && (!relu_copy.defined() || direct_target(target, relu_copy)) &&
+                    (!pooled.defined() || (channels_last_4d(target) ? channels_last_4d(pooled) : pooled.is_contiguous()));
   if (!fast) { // a layout the kernel does not read: ATen's operations, the same sum
     torch::Tensor sum;
     for (size_t i = 0; i < terms.size(); ++i) {
@@ -345,6 +354,7 @@ void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<S
                                                        : terms[i];
       sum = i == 0 ? t.clone() : sum.add_(t);
     }
+    if (pooled.defined()) pooled.copy_(torch::avg_pool2d(sum, 2, 2));
     if (relu_copy.defined()) relu_copy.copy_(sum.clamp_min(0));
     else if (relu) sum.clamp_min_(0);
     target.copy_(sum);
@@ -352,15 +362,16 @@ void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<S
   }
   const Layout l(target);
   // Channels-last images are pooled one by one as the pass reaches them (into a buffer that stays in cache); NCHW pools
-  // each pooled term whole first.
-  const bool pool_images = pools && l.cl;
+  // each pooled term whole first. The pooled output is pooled from each image (NCHW: plane) of the sum while it is in
+  // cache, before its ReLU.
+  const bool pool_images = pools && l.cl, by_image = l.cl && (pools || pooled.defined());
   struct Term {
     const float* x;
     SumTerm kind;
     torch::Tensor pooled; // NCHW: the pooled term, added as it is
     std::vector<float> mean, scale, shift; // per channel (NCHW) or per position of a span (channels-last)
   };
-  const int64_t h = pools ? target.size(2) : 1, w = pools ? target.size(3) : 1, image = h * w * l.c;
+  const int64_t h = target.dim() == 4 ? target.size(2) : 1, w = target.dim() == 4 ? target.size(3) : 1, image = h * w * l.c;
   // Channels-last spans: `rows` positions (rows * c values), so that the inner loops are long.
   const int64_t rows = l.cl ? std::max<int64_t>(1, 1024 / l.c) : 0, width = rows * l.c;
   std::vector<Term> parts;
@@ -383,28 +394,39 @@ void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<S
   if (pool_images) avg_pool3x3_scales(l.c, h, w, row_scale, col);
   float* out = target.data_ptr<float>();
   float* copy = relu_copy.defined() ? relu_copy.data_ptr<float>() : nullptr;
-  // One span: every term in order into the target's span while it is in cache, then the ReLU copy. A pooled term is
-  // read from its pooled image, `pooled` (offset - base into it).
-  const auto span = [&](int64_t offset, int64_t len, int64_t ch, const float* pooled, int64_t base) {
+  float* pool2 = pooled.defined() ? pooled.data_ptr<float>() : nullptr;
+  // The ReLU (in place, or into the copy) of values already summed: after the 2x2 pooling has read them.
+  const auto finish = [&](int64_t offset, int64_t len) {
+    if (copy != nullptr) plain(out + offset, copy + offset, len, kst::Into{false, true});
+    else if (relu) plain(out + offset, out + offset, len, kst::Into{false, true});
+  };
+  // One span: every term in order into the target's span while it is in cache, then the ReLU (unless the span is to be
+  // pooled first). A 3x3-pooled term is read from its pooled image, `pooled3` (offset - base into it).
+  const auto span = [&](int64_t offset, int64_t len, int64_t ch, const float* pooled3, int64_t base) {
+    const bool relu_last = relu && copy == nullptr && pool2 == nullptr;
     for (size_t t = 0; t < parts.size(); ++t) {
       const auto& p = parts[t];
-      const kst::Into mode{t > 0, relu && copy == nullptr && t + 1 == parts.size()};
-      if (p.kind == SumTerm::avg_pool3x3) plain(pooled + t * image + (offset - base), out + offset, len, mode);
+      const kst::Into mode{t > 0, relu_last && t + 1 == parts.size()};
+      if (p.kind == SumTerm::avg_pool3x3) plain(pooled3 + t * image + (offset - base), out + offset, len, mode);
       else if (p.kind == SumTerm::as_is) plain(p.x + offset, out + offset, len, mode);
       else if (l.cl) affine(p.x + offset, out + offset, len, p.mean.data(), p.scale.data(), p.shift.data(), mode);
       else affine_row(p.x + offset, out + offset, len, p.mean[ch], p.scale[ch], 0.0f, mode);
     }
-    if (copy != nullptr) plain(out + offset, copy + offset, len, kst::Into{false, true});
+    if (pool2 == nullptr && copy != nullptr) finish(offset, len);
   };
-  if (pool_images) { // image by image: its pooled terms first, then the spans of the image
+  if (by_image) { // image by image: its 3x3-pooled terms first, then the spans of the image, then its 2x2 pooling
     at::parallel_for(0, l.n, 1, [&](int64_t begin, int64_t end) {
-      std::vector<float> sums(3 * w * l.c), pooled(parts.size() * image);
+      std::vector<float> sums(pool_images ? 3 * w * l.c : 0), pooled3(pool_images ? parts.size() * image : 0);
       for (int64_t img = begin; img < end; ++img) {
         const int64_t base = img * image;
         for (size_t t = 0; t < parts.size(); ++t)
           if (parts[t].kind == SumTerm::avg_pool3x3)
-            avg_pool3x3_image(parts[t].x + base, pooled.data() + t * image, l.c, h, w, row_scale.data(), col.data(), sums.data());
-        for (int64_t at = 0; at < image; at += width) span(base + at, std::min(width, image - at), 0, pooled.data(), base);
+            avg_pool3x3_image(parts[t].x + base, pooled3.data() + t * image, l.c, h, w, row_scale.data(), col.data(), sums.data());
+        for (int64_t at = 0; at < image; at += width) span(base + at, std::min(width, image - at), 0, pooled3.data(), base);
+        if (pool2 != nullptr) {
+          avg_pool2x2_image(out + base, pool2 + img * (h / 2) * (w / 2) * l.c, l.c, h, w);
+          finish(base, image);
+        }
       }
     });
   } else if (l.cl) {
@@ -412,9 +434,15 @@ void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<S
     at::parallel_for(0, (total + rows - 1) / rows, 4, [&](int64_t begin, int64_t end) {
       for (int64_t sp = begin; sp < end; ++sp) span(sp * width, std::min(width, (total - sp * rows) * l.c), 0, nullptr, 0);
     });
-  } else {
+  } else { // NCHW: plane by plane
     at::parallel_for(0, l.n * l.c, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) span(r * l.inner, l.inner, r % l.c, nullptr, 0);
+      for (int64_t r = begin; r < end; ++r) {
+        span(r * l.inner, l.inner, r % l.c, nullptr, 0);
+        if (pool2 != nullptr) {
+          avg_pool2x2_image(out + r * l.inner, pool2 + r * (h / 2) * (w / 2), 1, h, w);
+          finish(r * l.inner, l.inner);
+        }
+      }
     });
   }
 }

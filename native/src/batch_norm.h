@@ -56,8 +56,9 @@ enum class SumTerm : int32_t { as_is = 0, normalized = 1, avg_pool3x3 = 2 };
 // relu_copy is defined, target the sum and relu_copy its ReLU. Only terms[0] may be target itself (not pooled). One pass
 // over memory for the whole sum after one statistics pass per normalized term, with channels-last terms pooled image by
 // image as the pass goes (the pooled map is never stored): a cell node's incoming edges, where one call per edge wrote
-// the node once each. Float CPU tensors without gradients; terms of another layout than the target's go through ATen's
-// operations.
+// the node once each. When pooled is defined (even sides) it receives the 2x2 stride-2 average pooling of the sum (before the ReLU),
+// pooled from each image while the pass has it in cache: a reduction's shortcut, which would read the sum again. Float
+// CPU tensors without gradients; terms of another layout than the target's go through ATen's operations.
 void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<SumTerm>& kinds, double eps,
-                    const torch::Tensor& target, bool relu, const torch::Tensor& relu_copy);
+                    const torch::Tensor& target, bool relu, const torch::Tensor& relu_copy, const torch::Tensor& pooled);
 }  // namespace kst

@@ -121,7 +121,7 @@ KST_API kst_status kst_batch_norm_into(kst_tensor input, kst_tensor weight, kst_
 }
 
 KST_API kst_status kst_normalized_sum(const kst_tensor* terms, const int32_t* kinds, int32_t count, double eps,
-                                     kst_tensor target, int32_t relu, kst_tensor relu_copy) {
+                                     kst_tensor target, int32_t relu, kst_tensor relu_copy, kst_tensor* pooled) {
   return kst::guard([&] {
     if (terms == nullptr || kinds == nullptr || count < 1)
       throw kst::invalid_argument("normalized_sum needs at least one term and its kind");
@@ -132,7 +132,15 @@ KST_API kst_status kst_normalized_sum(const kst_tensor* terms, const int32_t* ki
       xs.push_back(kst::get(terms[i], "term"));
       ks.push_back(static_cast<kst::SumTerm>(kinds[i]));
     }
-    kst::normalized_sum(xs, ks, eps, kst::get(target, "target"), relu != 0, optional(relu_copy));
+    const auto t = kst::get(target, "target");
+    torch::Tensor pool2;
+    if (pooled != nullptr) {
+      if (t.dim() != 4) throw kst::invalid_argument("normalized_sum: a pooled output needs a 4-D target");
+      const auto format = kst::channels_last_4d(t) ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+      pool2 = torch::empty({t.size(0), t.size(1), t.size(2) / 2, t.size(3) / 2}, t.options().memory_format(format));
+    }
+    kst::normalized_sum(xs, ks, eps, t, relu != 0, optional(relu_copy), pool2);
+    if (pooled != nullptr) *pooled = kst::wrap(pool2);
   });
 }
 

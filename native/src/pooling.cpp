@@ -138,6 +138,11 @@ void direct_avg_pool3x3_add(const torch::Tensor& input, bool count_include_pad, 
   avg_pool3x3(dense(input), count_include_pad, target, true);
 }
 
+void avg_pool2x2_image(const float* image, float* out, int64_t k, int64_t h, int64_t w) {
+  const int64_t ow = w / 2;
+  for (int64_t i = 0; i < h / 2; ++i) pool2x2_row(image + 2 * i * w * k, image + (2 * i + 1) * w * k, out + i * ow * k, ow, k);
+}
+
 torch::Tensor direct_avg_pool2x2(const torch::Tensor& input) {
   const auto x = dense(input);
   const bool cl = channels_last_4d(x);

@@ -29,4 +29,9 @@ void avg_pool3x3_image(const float* image, float* out, int64_t c, int64_t h, int
 
 // 2x2 stride-2 average pooling of a map with even sides.
 torch::Tensor direct_avg_pool2x2(const torch::Tensor& x);
+
+// The 2x2 stride-2 pooling of one image of h rows of w * k values (k = c channels-last, 1 for an NCHW plane) into out
+// (h / 2 rows of w / 2 * k values): the values direct_avg_pool2x2 computes. For a pass that has the image in cache
+// (kst::normalized_sum), so the map is not read again to be pooled.
+void avg_pool2x2_image(const float* image, float* out, int64_t k, int64_t h, int64_t w);
 }  // namespace kst

@@ -32,6 +32,12 @@ public sealed class Nb201Space : SearchSpace
         Options = options ?? new Nb201Options();
         if (Options.C <= 0 || Options.N <= 0 || Options.InputSize < 4 || Options.Classes < 2 || Options.InputChannels <= 0)
             throw new ArgumentException($"Invalid NB201 skeleton {Options}.");
+        // Each reduction adds a stride-2 convolution ((s - 1) / 2 + 1) to a 2x2 pooling (s / 2): the two agree only on
+        // even sides, and the first reduction's output must be even for the second.
+        if (Options.InputSize % 4 != 0)
+            throw new ArgumentException($"NB201 halves the image side twice, so the side must be a multiple of 4; it is {Options.InputSize}. "
+                                        + $"Resize the images to {Options.InputSize / 4 * 4} or {(Options.InputSize / 4 + 1) * 4} pixels a side "
+                                        + "(in ML.NET: ResizeImages before ExtractPixels).");
     }
 
     /// <summary>The skeleton's sizes.</summary>

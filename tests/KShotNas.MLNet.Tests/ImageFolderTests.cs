@@ -190,6 +190,21 @@ public class ImageFolderTests
         }
     }
 
+    [Fact]
+    public void ImagesTheDefaultSpaceCannotHalveTwiceAreRefusedBeforeAnyRowIsRead()
+    {
+        var ml = new MLContext(0);
+        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 8).Select(i => new PathRow { ImagePath = "/nonexistent.png", Label = $"c{i % 2}" }));
+        var view = ml.Transforms.LoadImages("Image", null, "ImagePath").Append(ml.Transforms.ResizeImages("Image", 30, 30))
+            .Append(ml.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
+            .Append(ml.Transforms.Conversion.MapValueToKey("Label")).Fit(rows).Transform(rows);
+        var clock = Stopwatch.StartNew();
+        var e = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.KShotNas(TestData.Tiny()).Fit(view));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 1);
+        Assert.Contains("multiple of 4", e.Message);
+        Assert.Contains("28 or 32", e.Message);
+    }
+
     private static KShotNasTrainer.Options Tiny(Action<KShotNasTrainer.Options> change)
     {
         var o = TestData.Tiny();

@@ -12,6 +12,18 @@ public class Nb201SpaceTests
         Assert.Equal(30, _space.EncodingLength);
     }
 
+    /// <summary>Sides the two reductions cannot halve (30 -> 15 -> 8 against 7) are refused with the sizes that work.</summary>
+    [Theory]
+    [InlineData(30, "28 or 32")]
+    [InlineData(27, "24 or 28")]
+    public void ASideThatIsNotAMultipleOfFourIsRefused(int side, string fix)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Nb201Space(new Nb201Options(InputSize: side)));
+        Assert.Contains("multiple of 4", e.Message);
+        Assert.Contains(fix, e.Message);
+        Assert.NotNull(new Nb201Space(new Nb201Options(InputSize: 28)));
+    }
+
     [Fact]
     public void StringFormRoundTripsForAll15625Cells()
     {

@@ -10,7 +10,7 @@ public class TensorTests
     [Fact]
     public void LoadsTheShimOfTheExpectedAbiAndLibTorch()
     {
-        Assert.Equal(8, TorchRuntime.AbiVersion);
+        Assert.Equal(9, TorchRuntime.AbiVersion);
         Assert.StartsWith("1.13", TorchRuntime.LibTorchVersion);
         Assert.False(TorchRuntime.CudaAvailable);
     }

@@ -6,12 +6,12 @@ namespace KShotNas.Supernets;
 
 public sealed partial class Nb201Supernet
 {
-    // A block's output as its readers want it: the value (skip and pooling edges, a reduction's pooled shortcut, the last
-    // batch norm), its ReLU (convolutions), or both. The block writes both in the pass that writes the value, where a
-    // reader would otherwise take the ReLU in a pass of its own.
-    private readonly record struct Handed(Tensor? Value, Tensor? Relu);
+    // A block's output as its readers want it: the value (skip and pooling edges, the last batch norm), its ReLU
+    // (convolutions), its 2x2 pooling (a reduction's shortcut), or several of them. The block writes them in the pass
+    // that writes the value, where a reader would otherwise read the value again in a pass of its own.
+    private readonly record struct Handed(Tensor? Value, Tensor? Relu, Tensor? Pooled = null);
 
-    private readonly record struct Wants(bool Relu, bool Value);
+    private readonly record struct Wants(bool Relu, bool Value, bool Pooled = false);
 
     // The forward as scoring runs it (no gradients, every site on its batch's statistics). Each cell node is written in
     // one pass from all its incoming edges (NormSites.Sum): the edges' convolutions are normalized and summed with the
@@ -34,9 +34,12 @@ public sealed partial class Nb201Supernet
             if (stage > 0) x = FusedReduce(x, _reductions[stage - 1], cellInput);
             for (var cell = 0; cell < o.N; cell++)
             {
-                // The cell's output goes to the next cell, to a reduction (its pooled shortcut reads the value, its first
-                // convolution the ReLU), or to the last batch norm (the value).
-                var next = cell < o.N - 1 ? cellInput : stage < 2 ? new Wants(true, true) : new Wants(false, true);
+                // The cell's output goes to the next cell, to a reduction (its shortcut reads the 2x2 pooling, its first
+                // convolution the ReLU), or to the last batch norm (the value). The sides before a reduction are even
+                // (Nb201Space takes multiples of 4), which the pooling in the pass needs.
+                var next = cell < o.N - 1 ? cellInput
+                    : stage < 2 ? new Wants(Relu: true, Value: false, Pooled: true)
+                    : new Wants(false, true);
                 x = FusedCell(x, a, _cells[stage * o.N + cell], next);
             }
         }
@@ -46,18 +49,19 @@ public sealed partial class Nb201Supernet
     }
 
     // target = the sum of the terms (each read as its kind says), handed over as `wants` asks: the ReLU in the same pass
-    // when only it is wanted, the value and a ReLU copy when both are.
+    // when only it is wanted, the value and a ReLU copy when both are, and the sum's 2x2 pooling when asked.
     private static Handed Write(List<Tensor> terms, List<SumTerm> kinds, Tensor target, Wants wants)
     {
         var reluCopy = wants is { Relu: true, Value: true } ? Tensor.EmptyLike(target) : null;
-        NormSites.Sum(terms, kinds, target, relu: wants is { Relu: true, Value: false }, reluCopy);
-        return wants is { Relu: true, Value: false } ? new Handed(null, target) : new Handed(target, reluCopy);
+        var reluOnly = wants is { Relu: true, Value: false };
+        var pooled = NormSites.Sum(terms, kinds, target, relu: reluOnly, reluCopy, pool2x2: wants.Pooled);
+        return reluOnly ? new Handed(null, target, pooled) : new Handed(target, reluCopy, pooled);
     }
 
     private Handed FusedReduce(Handed x, ReductionSlots r, Wants wants)
     {
         using var scope = TensorScope.Begin();
-        var shortcut = Conv(Functional.AvgPool2d(x.Value!, 2, 2), r.Shortcut);
+        var shortcut = Conv(x.Pooled ?? Functional.AvgPool2d(x.Value!, 2, 2), r.Shortcut);
         var a = Norms.ApplyInPlace(Conv(x.Relu!, r.ConvA, stride: 2, padding: 1), r.NormA, relu: true);
         // shortcut + norm(b), as Reduce adds them.
         return Returned(scope, Write([shortcut, Conv(a, r.ConvB, padding: 1)], [SumTerm.AsIs, SumTerm.Normalized], shortcut, wants));
@@ -68,6 +72,7 @@ public sealed partial class Nb201Supernet
         using var scope = TensorScope.Begin();
         var nodes = new Tensor?[4];
         var activated = new Tensor?[4]; // ReLU(node), for the convolutions leaving it
+        Tensor? pooled = null; // node 3's 2x2 pooling, when the pass that wrote it made one
         (nodes[0], activated[0]) = (input.Value, input.Relu);
         for (var to = 1; to <= 3; to++)
         {
@@ -117,14 +122,17 @@ public sealed partial class Nb201Supernet
                 }
                 h = Write(terms, kinds, kinds[0] == SumTerm.Normalized ? terms[0] : Tensor.EmptyLike(terms[0]), wants);
             }
-            (nodes[to], activated[to]) = Returned(node, h);
+            (nodes[to], activated[to], pooled) = Returned(node, h);
         }
-        return Returned(scope, new Handed(output.Value ? nodes[3] : null, output.Relu ? activated[3] : null));
+        // A node 3 that no pass wrote (zeros, or a skip's source) hands its value for the reader to pool.
+        return Returned(scope, new Handed(output.Value || (output.Pooled && pooled is null) ? nodes[3] : null,
+            output.Relu ? activated[3] : null, pooled));
     }
 
     // h with its tensors handed to the scope around `scope` (a tensor owned elsewhere stays where it is).
     private static Handed Returned(TensorScope scope, Handed h) =>
-        new(h.Value is { } v ? scope.Return(v) : null, h.Relu is { } r ? scope.Return(r) : null);
+        new(h.Value is { } v ? scope.Return(v) : null, h.Relu is { } r ? scope.Return(r) : null,
+            h.Pooled is { } p ? scope.Return(p) : null);
 
     // Whether convolutions (wanting the node's ReLU) or skip and pooling edges (wanting its value) leave node `from`.
     private static Wants Readers(Architecture a, int from)

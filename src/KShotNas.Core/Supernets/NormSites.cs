@@ -97,10 +97,17 @@ public sealed class NormSites : Module
     /// <summary>
     /// <paramref name="target"/> = the sum of <paramref name="terms"/> in order, each read as <paramref name="kinds"/>
     /// says (normalized, pooled or as it is), then its ReLU (<see cref="Functional.NormalizedSum"/>); only when
-    /// <see cref="SumsInOnePass"/>. A site's statistics are its batch's own, so the sites need no index here.
+    /// <see cref="SumsInOnePass"/>. A site's statistics are its batch's own, so the sites need no index here. Returns
+    /// the sum's 2x2 pooling when <paramref name="pool2x2"/> asks for it (<see cref="Functional.NormalizedSumPooled"/>),
+    /// else null.
     /// </summary>
-    internal static Tensor Sum(IReadOnlyList<Tensor> terms, IReadOnlyList<SumTerm> kinds, Tensor target, bool relu, Tensor? reluCopy) =>
+    internal static Tensor? Sum(IReadOnlyList<Tensor> terms, IReadOnlyList<SumTerm> kinds, Tensor target, bool relu, Tensor? reluCopy,
+        bool pool2x2 = false)
+    {
+        if (pool2x2) return Functional.NormalizedSumPooled(terms, kinds, target, relu, reluCopy);
         Functional.NormalizedSum(terms, kinds, target, relu, reluCopy);
+        return null;
+    }
 
     /// <summary>
     /// ReLU of an intermediate nothing reads afterwards: without gradients in place (clamp_min(0) is libtorch's ReLU),

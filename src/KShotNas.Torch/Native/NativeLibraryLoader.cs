@@ -12,7 +12,7 @@ namespace KShotNas.Torch.Native;
 internal static class NativeLibraryLoader
 {
     internal const string LibraryName = "kshotnas_torch";
-    internal const int ExpectedAbiVersion = 8;
+    internal const int ExpectedAbiVersion = 9;
     private const string FileName = "libkshotnas_torch.so";
     private const string Fix = "Run ./scripts/setup.sh (or `dotnet build`) from the repository root, "
                                + "or set KSHOTNAS_NATIVE_DIR to the folder holding " + FileName + ".";

@@ -16,8 +16,8 @@ internal static partial class NnNative
     internal static partial int kst_batch_norm_into(IntPtr input, IntPtr weight, IntPtr bias, IntPtr runningMean,
         IntPtr runningVar, int training, double momentum, double eps, IntPtr target, int accumulate, int relu);
     [LibraryImport(Lib)]
-    internal static partial int kst_normalized_sum(IntPtr[] terms, int[] kinds, int count, double eps, IntPtr target,
-        int relu, IntPtr reluCopy);
+    internal static unsafe partial int kst_normalized_sum(IntPtr[] terms, int[] kinds, int count, double eps, IntPtr target,
+        int relu, IntPtr reluCopy, IntPtr* pooled);
     [LibraryImport(Lib)]
     internal static unsafe partial int kst_channel_moments(IntPtr input, double* mean, double* var, long channels);
     [LibraryImport(Lib)] internal static partial int kst_linear(IntPtr input, IntPtr weight, IntPtr bias, out IntPtr result);

@@ -73,11 +73,35 @@ public static class Functional
     public static Tensor NormalizedSum(IReadOnlyList<Tensor> terms, IReadOnlyList<SumTerm> kinds, Tensor target, bool relu = false,
         Tensor? reluCopy = null, double eps = 1e-5)
     {
+        CallNormalizedSum(terms, kinds, target, relu, reluCopy, eps, pool2x2: false);
+        return target;
+    }
+
+    /// <summary>
+    /// <see cref="NormalizedSum"/>, and in the same pass the 2x2 stride-2 average pooling of the sum (before the ReLU),
+    /// the values <c>AvgPool2d(sum, 2, 2)</c> gives, pooled from each image while the pass has it in cache: a
+    /// reduction's shortcut then does not read the sum again. Returns the pooled tensor ([N, C, H / 2, W / 2], in the
+    /// target's layout); <paramref name="target"/> gets the sum (or its ReLU) as in <see cref="NormalizedSum"/>. The
+    /// target must be 4-D with even sides.
+    /// </summary>
+    public static Tensor NormalizedSumPooled(IReadOnlyList<Tensor> terms, IReadOnlyList<SumTerm> kinds, Tensor target, bool relu = false,
+        Tensor? reluCopy = null, double eps = 1e-5) =>
+        CallNormalizedSum(terms, kinds, target, relu, reluCopy, eps, pool2x2: true)!;
+
+    private static unsafe Tensor? CallNormalizedSum(IReadOnlyList<Tensor> terms, IReadOnlyList<SumTerm> kinds, Tensor target, bool relu,
+        Tensor? reluCopy, double eps, bool pool2x2)
+    {
         if (terms.Count == 0 || terms.Count != kinds.Count)
             throw new ArgumentException("NormalizedSum needs at least one term and one kind per term.", nameof(kinds));
-        Status.Check(NnNative.kst_normalized_sum(terms.Select(t => t.Ptr).ToArray(), kinds.Select(k => (int)k).ToArray(),
-            terms.Count, eps, target.Ptr, relu ? 1 : 0, OrNull(reluCopy)));
-        return target;
+        IntPtr pooled = IntPtr.Zero;
+        var status = NnNative.kst_normalized_sum(terms.Select(t => t.Ptr).ToArray(), kinds.Select(k => (int)k).ToArray(),
+            terms.Count, eps, target.Ptr, relu ? 1 : 0, OrNull(reluCopy), pool2x2 ? &pooled : null);
+        if (!pool2x2)
+        {
+            Status.Check(status);
+            return null;
+        }
+        return Tensor.From(status, pooled);
     }
 
     /// <summary>
