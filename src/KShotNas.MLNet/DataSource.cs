@@ -114,15 +114,22 @@ public sealed class DataSource
                 sample = scan.Images.ToList();
             }
         }
-        var size = o.Size ?? sample.GroupBy(i => (i.Width, i.Height)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
+        var shorter = o.Size ?? sample.GroupBy(i => (i.Width, i.Height)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
             .Select(g => Math.Min(g.Key.Width, g.Key.Height)).First();
+        // The space made for the data (NAS-Bench-201) halves the side twice: a chosen side is a multiple of 4.
+        var size = o.Size ?? Math.Max(DefaultSizeMultiple, shorter / DefaultSizeMultiple * DefaultSizeMultiple);
         var channels = o.Channels ?? (2 * sample.Count(i => i.Grayscale) >= sample.Count ? 1 : 3);
-        var sizeWhy = o.Size is null ? "the shorter side of the most common image size" : "as asked";
+        var sizeWhy = o.Size is not null ? "as asked"
+            : size == shorter ? "the shorter side of the most common image size"
+            : $"the shorter side of the most common image size, {shorter}, to a multiple of {DefaultSizeMultiple} for the default space";
         var modeWhy = o.Channels is null ? (channels == 1 ? "at least half the images are grey" : "most images are in colour") : "as the space takes";
         var rule = $"every image is scaled (aspect kept) until its shorter side is {size}, then centre-cropped to {size}x{size} ({sizeWhy}); "
                    + (channels == 1 ? "colour images are converted to grey" : "grey images are repeated into R, G and B") + $" ({modeWhy})";
         return (size, channels, rule);
     }
+
+    /// <summary>What a side chosen from the images is a multiple of: the default space (NAS-Bench-201) halves it twice.</summary>
+    public const int DefaultSizeMultiple = 4;
 
     /// <summary>One split as raw pixels (Features [C, H, W] 0-255, Label text) for an ML.NET pipeline.</summary>
     public IDataView LoadView(MLContext ml, DataSplit split, int? count = null)

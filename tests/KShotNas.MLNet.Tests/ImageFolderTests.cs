@@ -41,6 +41,24 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void AChosenSideIsAMultipleOfFourForTheDefaultSpace()
+    {
+        var dir = Directory.CreateTempSubdirectory("kshotnas-30px-").FullName;
+        try
+        {
+            for (var i = 0; i < 4; i++) TestImages.Write(Path.Combine(dir, $"c{i % 2}", $"{i}.png"), 30, 30, grey: true, i);
+            var source = DataSource.Resolve(dir);
+            Assert.Equal(28, source.ImageSize); // 30 -> 15 -> 8 against 7 would not fit NB201's reductions
+            Assert.Contains("the shorter side of the most common image size, 30, to a multiple of 4", source.ImageRule);
+            Assert.Equal(30, DataSource.Resolve(dir, new ImageFolderOptions { Size = 30 }).ImageSize); // asked for: kept, and the space says why not
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TheDocumentedPipelineFitsOnAMixedFolder()
     {
         var dir = TestImages.MixedFolder(perClass: 20);
