@@ -193,11 +193,7 @@ public class ImageFolderTests
     public void ImpossibleLimitsAreRefusedBeforeAnyRowIsRead()
     {
         var ml = new MLContext(0);
-        // Rows that throw when read: reaching TrainingData.Load would fail differently.
-        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 8).Select(i => new PathRow { ImagePath = "/nonexistent.png", Label = $"c{i % 2}" }));
-        var view = ml.Transforms.LoadImages("Image", null, "ImagePath").Append(ml.Transforms.ResizeImages("Image", 28, 28))
-            .Append(ml.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
-            .Append(ml.Transforms.Conversion.MapValueToKey("Label")).Fit(rows).Transform(rows);
+        var view = UnreadableRows(ml, 28);
         foreach (var (options, name) in new[] { (Tiny(o => o.Recipe.MaxFlops = 1000), "MaxFlops 1,000"), (Tiny(o => { o.Recipe.MaxFlops = null; o.Recipe.MaxParameters = 10; }), "MaxParameters 10") })
         {
             var clock = Stopwatch.StartNew();
@@ -212,15 +208,21 @@ public class ImageFolderTests
     public void ImagesTheDefaultSpaceCannotHalveTwiceAreRefusedBeforeAnyRowIsRead()
     {
         var ml = new MLContext(0);
-        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 8).Select(i => new PathRow { ImagePath = "/nonexistent.png", Label = $"c{i % 2}" }));
-        var view = ml.Transforms.LoadImages("Image", null, "ImagePath").Append(ml.Transforms.ResizeImages("Image", 30, 30))
-            .Append(ml.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
-            .Append(ml.Transforms.Conversion.MapValueToKey("Label")).Fit(rows).Transform(rows);
+        var view = UnreadableRows(ml, 30);
         var clock = Stopwatch.StartNew();
         var e = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.KShotNas(TestData.Tiny()).Fit(view));
         Assert.InRange(clock.Elapsed.TotalSeconds, 0, 1);
         Assert.Contains("multiple of 4", e.Message);
         Assert.Contains("28 or 32", e.Message);
+    }
+
+    // Rows of side x side grey images that throw when read: a check that reached TrainingData.Load would fail differently.
+    private static IDataView UnreadableRows(MLContext ml, int side)
+    {
+        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 8).Select(i => new PathRow { ImagePath = "/nonexistent.png", Label = $"c{i % 2}" }));
+        return ml.Transforms.LoadImages("Image", null, "ImagePath").Append(ml.Transforms.ResizeImages("Image", side, side))
+            .Append(ml.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
+            .Append(ml.Transforms.Conversion.MapValueToKey("Label")).Fit(rows).Transform(rows);
     }
 
     private static KShotNasTrainer.Options Tiny(Action<KShotNasTrainer.Options> change)
