@@ -369,19 +369,20 @@ void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<S
     const float* x;
     SumTerm kind;
     torch::Tensor pooled; // NCHW: the pooled term, added as it is
-    std::vector<float> mean, scale, shift; // per channel (NCHW) or per position of a span (channels-last)
+    std::vector<float> mean, scale; // per channel (NCHW) or per position of a span (channels-last)
   };
   const int64_t h = target.dim() == 4 ? target.size(2) : 1, w = target.dim() == 4 ? target.size(3) : 1, image = h * w * l.c;
   // Channels-last spans: `rows` positions (rows * c values), so that the inner loops are long.
   const int64_t rows = l.cl ? std::max<int64_t>(1, 1024 / l.c) : 0, width = rows * l.c;
+  const std::vector<float> no_shift(l.cl ? width : 0, 0.0f); // the terms are non-affine: no shift after scaling
   std::vector<Term> parts;
   for (size_t i = 0; i < terms.size(); ++i) {
     const auto x = kst::dense(terms[i]);
-    Term t{x.data_ptr<float>(), kinds[i], {}, {}, {}, {}};
+    Term t{x.data_ptr<float>(), kinds[i], {}, {}, {}};
     if (t.kind == SumTerm::normalized) {
       const auto s = batch_statistics(Layout(x), t.x, eps);
       const int64_t n = l.cl ? width : l.c;
-      t.mean.resize(n), t.scale.resize(n), t.shift.assign(n, 0.0f);
+      t.mean.resize(n), t.scale.resize(n);
       for (int64_t k = 0; k < n; ++k) t.mean[k] = s.mean[k % l.c], t.scale[k] = s.invstd[k % l.c];
     } else if (t.kind == SumTerm::avg_pool3x3 && !pool_images) {
       t.pooled = direct_avg_pool3x3(x, false);
@@ -409,7 +410,7 @@ void normalized_sum(const std::vector<torch::Tensor>& terms, const std::vector<S
       const kst::Into mode{t > 0, relu_last && t + 1 == parts.size()};
       if (p.kind == SumTerm::avg_pool3x3) plain(pooled3 + t * image + (offset - base), out + offset, len, mode);
       else if (p.kind == SumTerm::as_is) plain(p.x + offset, out + offset, len, mode);
-      else if (l.cl) affine(p.x + offset, out + offset, len, p.mean.data(), p.scale.data(), p.shift.data(), mode);
+      else if (l.cl) affine(p.x + offset, out + offset, len, p.mean.data(), p.scale.data(), no_shift.data(), mode);
       else affine_row(p.x + offset, out + offset, len, p.mean[ch], p.scale[ch], 0.0f, mode);
     }
     if (pool2 == nullptr && copy != nullptr) finish(offset, len);

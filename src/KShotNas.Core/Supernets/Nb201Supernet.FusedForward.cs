@@ -16,9 +16,9 @@ public sealed partial class Nb201Supernet
     // The forward as scoring runs it (no gradients, every site on its batch's statistics). Each cell node is written in
     // one pass from all its incoming edges (NormSites.Sum): the edges' convolutions are normalized and summed with the
     // skip edges' inputs and the pooling edges' inputs, pooled in the same pass, where Cell writes the node once per
-    // edge. The pass writes the node's value, its ReLU, or both, as its readers want. The cells are pruned (Nb201Space.Pruned: no edges out of a node of zeros, none
-    // into a node that does not reach the output). The sums add the same float values in the same order as Forward's
-    // other path, so the logits are the same (FusedForwardTests).
+    // edge. The pass writes what the node's readers want (Wants). The cells are pruned (Nb201Space.Pruned: no edges out
+    // of a node of zeros, none into a node that does not reach the output). The sums add the same float values in the
+    // same order as Forward's other path, so the logits are the same (FusedForwardTests).
     private Tensor FusedForward(Tensor input, Architecture a)
     {
         var o = Space.Options;
