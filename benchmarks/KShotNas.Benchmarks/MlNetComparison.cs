@@ -19,7 +19,9 @@ namespace KShotNas.Benchmarks;
 /// The contender "search" is KShotNas made to search at any budget (MinimumSupernetSteps 0), to measure what the
 /// search's pick gains or loses against the prior pick the default retrains under short budgets.
 /// Usage: mlnet [--rows 1000,6000,60000] [--budgets 60,300,900] [--contenders lbfgs,sdca,lightgbm,fixed,kshotnas,search]
-/// [--max-flops 3000000] [--threads N] [--shares SUPERNET,SEARCH,RETRAIN] [--out docs/benchmarks/mlnet.csv]
+/// [--max-flops 3000000] [--threads N] [--shares SUPERNET,SEARCH,RETRAIN] [--seed S] [--fixed-arch CELL] [--out docs/benchmarks/mlnet.csv]
+/// <c>--fixed-arch</c> trains another cell as the contender "fixed" (to ask whether any cell under the limit beats the
+/// ResNet cell); <c>--seed</c> sets the recipe's seed of the KShotNas contenders (default 0).
 /// </summary>
 public static class MlNetComparison
 {
@@ -39,6 +41,7 @@ public static class MlNetComparison
         var maxFlops = long.Parse(Arg("--max-flops", "3000000"), CultureInfo.InvariantCulture);
         var threads = int.Parse(Arg("--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         var csv = Arg("--out", "docs/benchmarks/mlnet.csv");
+        var seed = int.Parse(Arg("--seed", "0"), CultureInfo.InvariantCulture);
         var sharesArg = Arg("--shares", "");
         var shares = sharesArg.Length == 0 ? null : sharesArg.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray() is var v3
             ? new Api.TimeBudgetShares(v3[0], v3[1], v3[2]) : null;
@@ -49,8 +52,8 @@ public static class MlNetComparison
         var ml = new MLContext(0);
         ml.Log += (_, e) => { if (e.Message.Contains("KShotNas [", StringComparison.Ordinal)) Console.WriteLine($"  {e.Message}"); };
         var test = Rows(ml, DataSplit.Test, null);
-        var fixedCell = PersonsCell(maxFlops);
-        Console.WriteLine($"fixed network: {fixedCell} (NAS-Bench-201's ResNet cell, or its cheapest variant under {maxFlops:N0} FLOPs); {threads} threads");
+        var fixedCell = Arg("--fixed-arch", "") is { Length: > 0 } given ? given : PersonsCell(maxFlops);
+        Console.WriteLine($"fixed network: {fixedCell} ({(fixedCell == PersonsCell(maxFlops) ? "NAS-Bench-201's ResNet cell, or its cheapest variant" : "given by --fixed-arch")} under {maxFlops:N0} FLOPs); {threads} threads, seed {seed}");
         foreach (var rows in rowCounts)
         {
             var train = Rows(ml, DataSplit.Train, rows);
@@ -61,7 +64,7 @@ public static class MlNetComparison
                 foreach (var budget in timed ? budgets : [0])
                 {
                     if (done.Contains((contender, rows, budget))) continue;
-                    var (fit, accuracy, detail) = Measure(ml, contender, train, test, budget, maxFlops, fixedCell, threads, shares);
+                    var (fit, accuracy, detail) = Measure(ml, contender, train, test, budget, maxFlops, fixedCell, threads, shares, seed);
                     var line = string.Create(CultureInfo.InvariantCulture, $"{contender},{rows},{budget},{fit:F1},{accuracy:F4},{detail}");
                     File.AppendAllText(csv, line + "\n");
                     Console.WriteLine(line);
@@ -72,7 +75,7 @@ public static class MlNetComparison
     }
 
     private static (double Fit, double Accuracy, string Detail) Measure(MLContext ml, string contender, IDataView train, IDataView test, int budget,
-        long maxFlops, string fixedCell, int threads, Api.TimeBudgetShares? shares)
+        long maxFlops, string fixedCell, int threads, Api.TimeBudgetShares? shares, int seed)
     {
         var key = ml.Transforms.Conversion.MapValueToKey("Label");
         KShotNasTrainer? nas = null;
@@ -87,7 +90,7 @@ public static class MlNetComparison
                 {
                     TimeBudget = TimeSpan.FromSeconds(budget), MaxFlops = maxFlops, Threads = threads,
                     Architecture = contender == "fixed" ? fixedCell : null, TimeBudgetShares = shares,
-                    MinimumSupernetSteps = contender == "search" ? 0 : null,
+                    MinimumSupernetSteps = contender == "search" ? 0 : null, Seed = seed,
                 },
             })),
             _ => throw new ArgumentException($"unknown contender '{contender}' (known: lbfgs, sdca, lightgbm, fixed, kshotnas, search)"),
