@@ -52,8 +52,9 @@ public static class MlNetComparison
         var ml = new MLContext(0);
         ml.Log += (_, e) => { if (e.Message.Contains("KShotNas [", StringComparison.Ordinal)) Console.WriteLine($"  {e.Message}"); };
         var test = Rows(ml, DataSplit.Test, null);
-        var fixedCell = Arg("--fixed-arch", "") is { Length: > 0 } given ? given : PersonsCell(maxFlops);
-        Console.WriteLine($"fixed network: {fixedCell} ({(fixedCell == PersonsCell(maxFlops) ? "NAS-Bench-201's ResNet cell, or its cheapest variant" : "given by --fixed-arch")} under {maxFlops:N0} FLOPs); {threads} threads, seed {seed}");
+        var personsCell = PersonsCell(maxFlops);
+        var fixedCell = Arg("--fixed-arch", "") is { Length: > 0 } given ? given : personsCell;
+        Console.WriteLine($"fixed network: {fixedCell} ({(fixedCell == personsCell ? "NAS-Bench-201's ResNet cell, its costliest variant" : "given by --fixed-arch")} under {maxFlops:N0} FLOPs); {threads} threads, seed {seed}");
         foreach (var rows in rowCounts)
         {
             var train = Rows(ml, DataSplit.Train, rows);
