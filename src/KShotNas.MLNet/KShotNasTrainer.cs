@@ -2,6 +2,7 @@ using KShotNas.Api;
 using KShotNas.Onnx;
 using KShotNas.Search;
 using KShotNas.Spaces;
+using KShotNas.Torch;
 using KShotNas.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -71,6 +72,7 @@ public sealed partial class KShotNasTrainer : IEstimator<TransformerChain<ITrans
                 + "(the only square reading with 1 or 3 channels; set Options.ImageShape to override)");
         Log($"space {SpaceCatalog.Describe(space)}; {data.Train.Count:N0} training and {data.Validation.Count:N0} validation images "
             + $"{string.Join("x", layout.ImageShape)}, {layout.Classes} classes{(data.Streaming ? ", streamed" : "")}");
+        if (TorchRuntime.WaitPolicyNote(recipe.Threads) is { } waitNote) Log(waitNote);
         var pipeline = new NasPipeline(recipe);
         var lastStage = "";
         var lastPercent = -10L;

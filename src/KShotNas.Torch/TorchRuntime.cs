@@ -25,6 +25,18 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// A line for the log when <c>OMP_WAIT_POLICY=PASSIVE</c> is set and a run uses more than one thread, otherwise null.
+    /// libgomp's workers then sleep between parallel operations; on one machine of this kind a single 2-thread fit
+    /// trained 1.8-2.2x fewer steps under it (docs/benchmarks.md). The policy helps only runs that share the cores.
+    /// </summary>
+    /// <param name="threads">The run's intra-op thread count.</param>
+    public static string? WaitPolicyNote(int threads) =>
+        threads > 1 && string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")?.Trim(), "PASSIVE", StringComparison.OrdinalIgnoreCase)
+            ? $"OMP_WAIT_POLICY=PASSIVE is set: the {threads} threads sleep between operations, which about halved a 2-thread fit's training "
+              + "steps on one machine of this kind; unset it for a run that has the machine to itself (runs side by side: 1 thread each)"
+            : null;
+
     /// <summary>Seeds libtorch's default generator (initializers, rand, dropout).</summary>
     public static void ManualSeed(ulong seed) => Status.Check(RuntimeNative.kst_manual_seed(seed));
 

@@ -6,6 +6,7 @@ using KShotNas.Data;
 using KShotNas.MLNet;
 using KShotNas.Search;
 using KShotNas.Spaces;
+using KShotNas.Torch;
 using KShotNas.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -107,6 +108,7 @@ internal static class RunCommand
             AnsiConsole.WriteLine($"KShotNas run on {source.Description}: {SpaceCatalog.Describe(space)}, {recipe.Describe()}, {recipe.SearchStrategy} search of "
                                   + $"{(recipe.SearchBudget is { } n ? $"{n} candidates" : "the planned time")} under {limit:N0} FLOPs; "
                                   + "half the training images train the supernet, half rank");
+            if (TorchRuntime.WaitPolicyNote(threadCount) is { } waitNote) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(waitNote)}[/]");
             var (model, result) = ProgressDisplay.Run<NasProgress, (ITransformer, KShotNasFitResult)>(100, q => q.Total == 0 ? 0 : 100 * q.Done / q.Total,
                 q => $"{q.Stage}: {q.Done}/{q.Total} {q.Detail}", progress =>
                 {
