@@ -5,7 +5,8 @@
 # the three conditions alternating, REPEATS times (3 unless given), each a scoring benchmark of ROUNDS rounds (4) with
 # the one-batch configurations (the default, glibc's allocator, a pass per edge) and the convolutions alone.
 # OUTDIR/summary.txt gets one line per run: the condition and what the neighbour took, each configuration's ms a path
-# (median of rounds 2 and later), and the default's path-by-path ratio to its convolutions. docs/benchmarks.md, "Beside a neighbour".
+# (median of rounds 2 and later), and the default's path-by-path ratio to its convolutions.
+# Write-up: docs/benchmarks.md, "Beside a noisy neighbour, and with transparent huge pages".
 set -euo pipefail
 [ $# -ge 1 ] && [ $# -le 3 ] || { echo "usage: $0 OUTDIR [REPEATS] [ROUNDS]" >&2; exit 2; }
 out=$1; repeats=${2:-3}; rounds=${3:-4}
