@@ -21,6 +21,7 @@ public class NasRecipeTests
         Assert.Equal(2048, r.ScoringImages);
         Assert.Null(r.RetrainAugmentation); // automatic
         Assert.Equal(Augmentation.None, r.AugmentationFor(steps: 1000, batchSize: 64, rows: 60_000)); // ~1 pass
+        Assert.Equal(Augmentation.None, r.AugmentationFor(steps: 10_000, batchSize: 64, rows: 60_000)); // ~10.7 passes: lost 0.75 augmented
         Assert.Equal(Augmentation.ShiftAndFlip, r.AugmentationFor(steps: 4000, batchSize: 64, rows: 7_500)); // ~34 passes
         Assert.Equal(Augmentation.Shift, new NasRecipe { RetrainAugmentation = Augmentation.Shift }.AugmentationFor(1, 64, 60_000));
         var supernet = r.SupernetOptions();
